@@ -1,0 +1,74 @@
+/// A piece of a report's setup or results section.
+public enum ReportBlock: Sendable {
+    /// Markdown prose.
+    case text(String)
+    /// A table.
+    case table(Table)
+    /// A gnuplot figure, rendered to SVG with its `.gp` script and `.dat` data beside it.
+    case figure(Figure)
+}
+
+/// A Markdown table.
+public struct Table: Sendable {
+    public var caption: String
+    public var headers: [String]
+    public var rows: [[String]]
+
+    public init(caption: String, headers: [String], rows: [[String]]) {
+        self.caption = caption
+        self.headers = headers
+        self.rows = rows
+    }
+}
+
+/// One line (or set of points) in a figure.
+public struct Series: Sendable {
+    public var title: String
+    /// The points, in plotting order.
+    public var x: [Double]
+    public var y: [Double]
+    /// Optional half-width of an error band around `y` (e.g. a 95% interval), drawn as a shaded band.
+    public var band: [Double]?
+    /// `lines`, `points` or `linespoints`.
+    public var style: Style
+
+    public enum Style: String, Sendable { case lines, points, linespoints }
+
+    public init(_ title: String, x: [Double], y: [Double], band: [Double]? = nil, style: Style = .lines) {
+        precondition(x.count == y.count && (band == nil || band!.count == y.count), "series \(title): lengths differ")
+        self.title = title
+        self.x = x
+        self.y = y
+        self.band = band
+        self.style = style
+    }
+}
+
+/// A figure: series on shared axes, with an optional horizontal reference line at the paper's value.
+public struct Figure: Sendable {
+    /// File stem, unique within the paper: `Reports/figures/<slug>/<name>.svg`.
+    public var name: String
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var logX: Bool
+    public var logY: Bool
+    /// A horizontal line at the paper's figure, with its label.
+    public var reference: (value: Double, label: String)?
+    /// A sentence under the figure saying what to see in it.
+    public var caption: String
+
+    public init(name: String, title: String, xLabel: String, yLabel: String, series: [Series],
+                logX: Bool = false, logY: Bool = false, reference: (value: Double, label: String)? = nil, caption: String) {
+        self.name = name
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.logX = logX
+        self.logY = logY
+        self.reference = reference
+        self.caption = caption
+    }
+}

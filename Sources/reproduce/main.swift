@@ -1,0 +1,4 @@
+import Harness
+import Papers
+
+print("reproduce: \(registry.count) papers")

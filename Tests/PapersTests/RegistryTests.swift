@@ -1,0 +1,10 @@
+import XCTest
+@testable import Papers
+import Harness
+
+final class RegistryTests: XCTestCase {
+    func testSlugsAreUnique() {
+        let slugs = registry.map(\.info.slug)
+        XCTAssertEqual(Set(slugs).count, slugs.count)
+    }
+}
