@@ -77,6 +77,11 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(results[1].sweep.isEmpty)
         XCTAssertEqual(results[1].values("validation accuracy"), [0, 1, 2, 3])
         XCTAssertEqual(results[1].chosen.description, "lr=0.5, rho=0.05")
+        // Differences 1 - r for r = 0...3 (the chosen lr = 0.2 scores 1) paired by repetition: mean -0.5.
+        let diff = results[0].pairedDifference("validation accuracy", versus: results[1])
+        XCTAssertEqual(diff.count, 4)
+        XCTAssertEqual(diff.mean, -0.5, accuracy: 1e-12)
+        XCTAssertEqual(Hyperparameters(names: ["lr", "rho"], values: [0.5, 0.05]), results[1].chosen)
         let table = ExperimentReport.summaryTable(results, metrics: ["validation accuracy"], caption: "x")
         // mean 1.5, sd 1.29099, t(3) = 3.18245 → half-width 2.0543
         XCTAssertEqual(table.rows[1], ["fixed", "lr=0.5, rho=0.05", "1.5 ± 2.1", "0/4"])

@@ -21,6 +21,13 @@ public struct Hyperparameters: Sendable, Equatable, CustomStringConvertible {
         precondition(Set(names).count == names.count, "duplicate hyperparameter name in \(names)")
     }
 
+    /// Hyperparameters from parallel lists of names and values.
+    public init(names: [String], values: [Double]) {
+        precondition(names.count == values.count && Set(names).count == names.count, "bad hyperparameters \(names)")
+        self.names = names
+        self.values = values
+    }
+
     /// The value of `name`.
     ///
     /// - Precondition: `name` is present.
@@ -226,6 +233,19 @@ public struct ArmResult: Sendable {
     /// out unless `includingDiverged` (then any NaN makes the summary NaN).
     public func summary(_ metric: String, includingDiverged: Bool = false) -> Summary {
         Summary(evaluation.filter { includingDiverged || !$0.diverged }.map { $0.metric(metric) ?? .nan })
+    }
+
+    /// The mean and 95% interval of `self.metric - other.metric` paired by evaluation
+    /// repetition (the arms share ``Trial/commonRNG`` at each repetition). Pairs where either
+    /// run diverged are left out.
+    public func pairedDifference(_ metric: String, versus other: ArmResult) -> Summary {
+        precondition(evaluation.count == other.evaluation.count, "paired difference needs equal evaluation counts")
+        var a = [Double](), b = [Double]()
+        for (x, y) in zip(evaluation, other.evaluation) where !x.diverged && !y.diverged {
+            a.append(x.metric(metric) ?? .nan)
+            b.append(y.metric(metric) ?? .nan)
+        }
+        return Statistics.pairedDifferences(a, b)
     }
 
     /// The number of evaluation runs that diverged.
