@@ -121,3 +121,4 @@ extension Tensor {
         return Tensor(shape: shape, data: data)
     }
 }
+extension SeededRandom: Sendable {}
