@@ -207,12 +207,14 @@ final class ReportTests: XCTestCase {
             set xlabel "x"
             set ylabel "y"
             set grid
+            set autoscale xfix
+            set offsets graph 0.02, graph 0.02, 0, 0
             set key top right
             set style fill transparent solid 0.2 noborder
             set logscale x 10
             plot "f.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \\
                  "f.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "a", \\
-                 "f.dat" index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb "#ff7f0e" title "b", \\
+                 "f.dat" index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#ff7f0e" title "b", \\
                  2.0 with lines dt 2 lw 1.5 lc rgb "black" title "paper"
 
             """)
@@ -346,6 +348,15 @@ final class ReportTests: XCTestCase {
             | Other \\| Paper | Fake | c1 not run | — |
 
             """)
+    }
+
+    func testEnvironmentReadsTheBuildAndMachine() throws {
+        let environment = ReportEnvironment.current(gnuplot: try Gnuplot.locate())
+        XCTAssertTrue(environment.openBLAS.hasPrefix("OpenBLAS"), environment.openBLAS)
+        XCTAssertTrue(environment.gnuplot.hasPrefix("gnuplot 5"), environment.gnuplot)
+        XCTAssertNotEqual(environment.cpu, "unknown")
+        XCTAssertFalse(environment.commit.contains("\n"))
+        XCTAssertEqual(ReportEnvironment.current(gnuplot: nil).gnuplot, "not used")
     }
 
     func testParallelMapKeepsOrder() {

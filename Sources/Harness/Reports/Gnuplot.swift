@@ -74,6 +74,9 @@ extension Figure {
             "set xlabel \(quoted(xLabel))",
             "set ylabel \(quoted(yLabel))",
             "set grid",
+            // Points at the ends of the x range stay inside the frame.
+            "set autoscale xfix",
+            "set offsets graph 0.02, graph 0.02, 0, 0",
             "set key top right",
             "set style fill transparent solid 0.2 noborder",
         ]
@@ -89,8 +92,8 @@ extension Figure {
             let style: String
             switch series.style {
             case .lines: style = "with lines lw 2"
-            case .points: style = "with points pt 7 ps 0.6"
-            case .linespoints: style = "with linespoints lw 2 pt 7 ps 0.6"
+            case .points: style = "with points pt 7 ps 0.8"
+            case .linespoints: style = "with linespoints lw 2 pt 7 ps 0.8"
             }
             plots.append("\(file) index \(index) using 1:2 \(style) \(colour) title \(quoted(series.title))")
         }
