@@ -1,4 +1,3 @@
-import Harness
-import Papers
+import Foundation
 
-print("reproduce: \(registry.count) papers")
+exit(Reproduce.invoke(Array(CommandLine.arguments.dropFirst()), environment: .live()))

@@ -1,0 +1,74 @@
+import COpenBLAS
+import Foundation
+
+/// The machine and build a report was made on: the last section of every report.
+///
+/// Every field is read from the build or the machine, never the clock, so a re-run on the same
+/// machine and commit gives the same text.
+public struct ReportEnvironment: Sendable, Equatable {
+    public var swift: String
+    public var openBLAS: String
+    public var gnuplot: String
+    public var cpu: String
+    public var commit: String
+
+    public init(swift: String, openBLAS: String, gnuplot: String, cpu: String, commit: String) {
+        self.swift = swift
+        self.openBLAS = openBLAS
+        self.gnuplot = gnuplot
+        self.cpu = cpu
+        self.commit = commit
+    }
+
+    /// The environment of this process, with gnuplot's version from `gnuplot`.
+    public static func current(gnuplot: Gnuplot?) -> ReportEnvironment {
+        ReportEnvironment(swift: compilerVersion, openBLAS: openBLASConfiguration,
+                          gnuplot: gnuplot?.version ?? "not used",
+                          cpu: cpuModel(), commit: gitCommit())
+    }
+
+    /// The Swift compiler that built this binary.
+    public static var compilerVersion: String {
+        #if compiler(>=7.0)
+        return "7.0 or later"
+        #elseif compiler(>=6.3.2)
+        return "6.3.2 or later"
+        #elseif compiler(>=6.3.1)
+        return "6.3.1"
+        #elseif compiler(>=6.3)
+        return "6.3"
+        #elseif compiler(>=6.2)
+        return "6.2"
+        #elseif compiler(>=6.1)
+        return "6.1"
+        #else
+        return "before 6.1"
+        #endif
+    }
+
+    /// OpenBLAS's build configuration (version, kernel, threading).
+    public static var openBLASConfiguration: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The first `model name` of `/proc/cpuinfo`.
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+
+    /// `git rev-parse --short HEAD` in the current folder, or `unknown`.
+    static func gitCommit() -> String {
+        guard let git = resolveExecutable("git"),
+              let result = try? runProcess(git, ["rev-parse", "--short", "HEAD"]), result.status == 0
+        else { return "unknown" }
+        let commit = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        return commit.isEmpty ? "unknown" : commit
+    }
+}

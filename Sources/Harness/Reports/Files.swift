@@ -1,0 +1,107 @@
+import Foundation
+
+/// Errors from writing reports, figures and ledgers.
+public enum ReportError: Error, CustomStringConvertible, Equatable {
+    /// The gnuplot executable could not be found or run.
+    case gnuplotMissing(String)
+    /// gnuplot ran but failed on a figure's script.
+    case gnuplotFailed(figure: String, message: String)
+    /// A `// excerpt: NAME` region named in ``Paper/excerpts`` was not found.
+    case missingExcerpt(name: String, paper: String)
+    /// The same excerpt name marks regions in more than one file.
+    case ambiguousExcerpt(name: String, files: [String])
+    /// A paper's results are malformed (duplicate figure names, a figure without points).
+    case malformedResults(String)
+    /// A file or folder could not be written.
+    case unwritable(path: String, reason: String)
+    /// A ledger on disk could not be read.
+    case badLedger(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .gnuplotMissing(let message): return message
+        case .gnuplotFailed(let figure, let message): return "gnuplot failed on figure \(figure): \(message)"
+        case .missingExcerpt(let name, let paper): return "\(paper): excerpt '\(name)' not found (mark it with // excerpt: \(name) ... // end excerpt)"
+        case .ambiguousExcerpt(let name, let files): return "excerpt '\(name)' is marked in several files: \(files.joined(separator: ", "))"
+        case .malformedResults(let message): return message
+        case .unwritable(let path, let reason): return "cannot write \(path): \(reason)"
+        case .badLedger(let path, let reason): return "cannot read ledger \(path): \(reason)"
+        }
+    }
+}
+
+/// Whole-file writes that never leave a half-written file behind.
+public enum AtomicFile {
+    /// Writes `data` to `url` by writing a temporary file in the same folder and renaming it
+    /// over the target, so a reader (or a crash) sees either the old file or the new one.
+    /// Creates missing parent folders.
+    public static func write(_ data: Data, to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ReportError.unwritable(path: folder.path, reason: error.localizedDescription)
+        }
+        // The temporary name only has to be unique among concurrent writers of this folder.
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+            throw ReportError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw ReportError.unwritable(path: url.path, reason: reason)
+        }
+    }
+
+    /// Writes UTF-8 text atomically.
+    public static func write(_ text: String, to url: URL) throws {
+        try write(Data(text.utf8), to: url)
+    }
+}
+
+/// The result of running an external program to completion.
+struct ProcessResult {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs `executable` with `arguments` in `directory` and collects its output.
+func runProcess(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Drain both pipes before waiting, so a chatty child cannot block on a full pipe.
+    let group = DispatchGroup()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errData = Box()
+    group.enter()
+    DispatchQueue.global().async {
+        errData.data = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus,
+                         standardOutput: String(decoding: outData, as: UTF8.self),
+                         standardError: String(decoding: errData.data, as: UTF8.self))
+}
+
+/// The absolute path of `name` found on `PATH`, or `name` itself when it already contains a slash.
+func resolveExecutable(_ name: String) -> String? {
+    if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    for folder in path.split(separator: ":") {
+        let candidate = "\(folder)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}

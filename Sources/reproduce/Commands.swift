@@ -1,0 +1,271 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+/// Options shared by the commands that run papers.
+struct RunOptions: ParsableArguments {
+    @Option(help: "quick (CI-sized, seconds) or full (the committed reports).")
+    var scale: String = "full"
+
+    @Option(help: "Repetitions per arm, overriding each paper's choice.")
+    var seeds: Int?
+
+    @Option(help: "The global seed every random stream is derived from.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Papers run in parallel (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "The reports folder.")
+    var out: String = "Reports"
+
+    /// The parsed scale.
+    func parsedScale() throws -> Scale {
+        guard let scale = Scale(rawValue: scale) else { throw BadInput("bad --scale '\(scale)': expected quick or full") }
+        return scale
+    }
+
+    /// Validates the numeric options and returns the number of parallel jobs.
+    func parsedJobs(default processors: Int) throws -> Int {
+        if let seeds, seeds < 1 { throw BadInput("bad --seeds \(seeds): expected a positive count") }
+        return try validJobs(jobs, default: processors)
+    }
+}
+
+/// `--jobs` checked, or the default.
+func validJobs(_ jobs: Int?, default processors: Int) throws -> Int {
+    if let jobs, jobs < 1 { throw BadInput("bad --jobs \(jobs): expected a positive count") }
+    return jobs ?? max(1, processors)
+}
+
+// MARK: - list
+
+/// `reproduce list`: one line per registered paper.
+struct ListCommand: ReproduceCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List every registered paper: slug, family, claims, last full-scale verdicts.")
+
+    @Option(help: "The reports folder whose ledgers hold the verdicts.")
+    var out: String = "Reports"
+
+    func execute(in environment: CLIEnvironment) throws -> Int32 {
+        for line in listLines(papers: environment.papers, folder: URL(fileURLWithPath: out)) { environment.output(line) }
+        return Exit.ok
+    }
+}
+
+/// The lines of `reproduce list`: slug, family and claim count in aligned columns, then the
+/// verdicts of the last full-scale run (from the ledger), or `not run at full scale`.
+func listLines(papers: [any Paper], folder: URL) -> [String] {
+    let rows: [[String]] = papers.map { paper in
+        let count = paper.claims.count
+        let claims = count == 1 ? "1 claim" : "\(count) claims"
+        let full = (try? Ledger.load(slug: paper.info.slug, from: folder))??.full
+        let verdicts = full.map { $0.claims.map(\.verdict).joined(separator: ", ") } ?? "not run at full scale"
+        return [paper.info.slug, paper.info.family, claims, verdicts]
+    }
+    return alignedColumns(rows)
+}
+
+/// Rows with every column but the last padded to its widest cell, two spaces apart.
+func alignedColumns(_ rows: [[String]]) -> [String] {
+    guard let columns = rows.first?.count else { return [] }
+    let widths = (0..<columns).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { c, cell in
+            c == columns - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }
+}
+
+// MARK: - run and all
+
+/// `reproduce run <slug>...`.
+struct RunCommand: ReproduceCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run papers; write Reports/<slug>.md, figures and ledgers; print verdicts.")
+
+    @Argument(help: "The papers' slugs (see reproduce list).")
+    var slugs: [String] = []
+
+    @OptionGroup var options: RunOptions
+
+    func execute(in environment: CLIEnvironment) throws -> Int32 {
+        guard !slugs.isEmpty else { throw BadInput("run needs at least one paper slug (see reproduce list)") }
+        _ = try options.parsedScale()
+        _ = try options.parsedJobs(default: environment.processors)
+        let papers = try select(slugs, from: environment.papers)
+        return try runPapers(papers, options: options, environment: environment)
+    }
+}
+
+/// `reproduce all [--shard K/N]`.
+struct AllCommand: ReproduceCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "all", abstract: "Run every registered paper (or one shard of them), then rebuild the index.")
+
+    @Option(help: "Run only the K-th of N deterministic slices of the registry (paper i goes to shard i % N + 1).")
+    var shard: String?
+
+    @OptionGroup var options: RunOptions
+
+    func execute(in environment: CLIEnvironment) throws -> Int32 {
+        var papers = environment.papers
+        _ = try options.parsedScale()
+        _ = try options.parsedJobs(default: environment.processors)
+        if let shard {
+            let (k, n) = try parseShard(shard)
+            papers = shardPapers(papers, k: k, of: n)
+        }
+        let code = try runPapers(papers, options: options, environment: environment)
+        try writeIndex(papers: environment.papers, folder: URL(fileURLWithPath: options.out))
+        return code
+    }
+}
+
+/// Parses `K/N` with `1 <= K <= N`.
+func parseShard(_ text: String) throws -> (k: Int, n: Int) {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else {
+        throw BadInput("bad --shard '\(text)': expected K/N with 1 <= K <= N, e.g. 2/8")
+    }
+    return (k, n)
+}
+
+/// The K-th of N slices of `papers` in registry order: paper `i` belongs to shard `i % N + 1`.
+func shardPapers(_ papers: [any Paper], k: Int, of n: Int) -> [any Paper] {
+    papers.enumerated().filter { $0.offset % n == k - 1 }.map(\.element)
+}
+
+/// The papers named by `slugs`, in the order given, without repeats.
+///
+/// - Throws: ``BadInput`` naming the first unknown slug and its close matches.
+func select(_ slugs: [String], from papers: [any Paper]) throws -> [any Paper] {
+    var chosen: [any Paper] = []
+    for slug in slugs where !chosen.contains(where: { $0.info.slug == slug }) {
+        guard let paper = papers.first(where: { $0.info.slug == slug }) else {
+            let close = closeMatches(slug, among: papers.map(\.info.slug))
+            let hint = close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?"
+            throw BadInput("unknown paper '\(slug)'\(hint) (reproduce list shows every paper)")
+        }
+        chosen.append(paper)
+    }
+    return chosen
+}
+
+/// Up to three slugs within edit distance 2 of `slug` (or containing it), nearest first.
+func closeMatches(_ slug: String, among slugs: [String]) -> [String] {
+    let scored = slugs.enumerated().compactMap { index, candidate -> (Int, Int, String)? in
+        let distance = editDistance(slug, candidate)
+        let related = candidate.contains(slug) || slug.contains(candidate)
+        guard distance <= 2 || (related && !slug.isEmpty) else { return nil }
+        return (related ? min(distance, 1) : distance, index, candidate)
+    }
+    return scored.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(3).map(\.2)
+}
+
+/// Levenshtein distance over characters.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+/// Runs papers in parallel and writes their reports: checks gnuplot and the output folder first
+/// (bad input, nothing written), prints one line of verdicts per paper in the order given, and
+/// returns 1 if any experiment failed (its previous report is left untouched).
+func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvironment) throws -> Int32 {
+    let scale = try options.parsedScale()
+    let jobs = try options.parsedJobs(default: environment.processors)
+    let gnuplot: Gnuplot
+    do { gnuplot = try Gnuplot.locate(environment.gnuplot) } catch { throw BadInput("\(error)") }
+    let folder = URL(fileURLWithPath: options.out)
+    do { try ReportWriter.checkWritable(folder) } catch {
+        throw BadInput("cannot write to the output folder '\(options.out)'")
+    }
+    let writer = ReportWriter(folder: folder, gnuplot: gnuplot,
+                              environment: environment.reportEnvironment ?? .current(gnuplot: gnuplot))
+    // Papers run side by side on the cores; BLAS stays single-threaded inside each, so results
+    // do not depend on --jobs.
+    BLASThreads.set(1)
+    let progress = environment.progress
+    let results: [Result<PaperOutcome, Error>] = parallelMap(papers, jobs: jobs) { paper in
+        Result {
+            let context = RunContext(seed: options.seed, scale: scale, seedsOverride: options.seeds,
+                                     progress: progress, slug: paper.info.slug)
+            let outcome = try PaperOutcome.run(paper, context)
+            try writer.write(outcome)
+            return outcome
+        }
+    }
+    var rows: [[String]] = []
+    var failed = false
+    for (paper, result) in zip(papers, results) {
+        switch result {
+        case .success(let outcome):
+            rows.append([paper.info.slug, outcome.claims.map { "\($0.claim.id) \($0.judgement.verdict.label)" }.joined(separator: ", ")])
+        case .failure(let error):
+            failed = true
+            rows.append([paper.info.slug, "failed: \(error)"])
+            environment.errors("reproduce: \(paper.info.slug) failed: \(error)")
+        }
+    }
+    for line in alignedColumns(rows) { environment.output(line) }
+    return failed ? Exit.failed : Exit.ok
+}
+
+// MARK: - index
+
+/// `reproduce index`.
+struct IndexCommand: ReproduceCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index", abstract: "Rebuild Reports/README.md from the ledgers in Reports/data.")
+
+    @Option(help: "The reports folder.")
+    var out: String = "Reports"
+
+    func execute(in environment: CLIEnvironment) throws -> Int32 {
+        let folder = URL(fileURLWithPath: out)
+        do { try ReportWriter.checkWritable(folder) } catch {
+            throw BadInput("cannot write to the output folder '\(out)'")
+        }
+        try writeIndex(papers: environment.papers, folder: folder)
+        environment.output("wrote \((out as NSString).appendingPathComponent("README.md")) (\(environment.papers.count) papers)")
+        return Exit.ok
+    }
+}
+
+// MARK: - verify
+
+/// `reproduce verify [slug...]`.
+struct VerifyCommand: ReproduceCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Re-run at quick scale (writing nothing) and compare with the committed ledgers; exit 1 on a change.")
+
+    @Argument(help: "The papers to verify (default: all).")
+    var slugs: [String] = []
+
+    @Option(help: "Papers run in parallel (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "The reports folder holding the committed ledgers.")
+    var out: String = "Reports"
+
+    func execute(in environment: CLIEnvironment) throws -> Int32 {
+        let papers = slugs.isEmpty ? environment.papers : try select(slugs, from: environment.papers)
+        let jobs = try validJobs(jobs, default: environment.processors)
+        BLASThreads.set(1)
+        let summary = verify(papers: papers, folder: URL(fileURLWithPath: out), jobs: jobs, progress: environment.progress)
+        for line in summary.failures { environment.output(line) }
+        environment.output(summary.line)
+        return summary.failures.isEmpty ? Exit.ok : Exit.failed
+    }
+}
