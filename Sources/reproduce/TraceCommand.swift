@@ -26,7 +26,7 @@ struct TraceCommand: ParsableCommand {
                 do {
                     try Data(json.utf8).write(to: url, options: .atomic)
                 } catch {
-                    throw TraceError.unwritable(path: out, reason: error.localizedDescription)
+                    throw TraceError.unwritable(path: out, reason: "does its folder exist and is it writable?")
                 }
             } else {
                 print(json, terminator: "")
