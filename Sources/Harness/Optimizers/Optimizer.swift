@@ -9,6 +9,8 @@ public final class Parameter {
     public var grad: Tensor<Float>
     /// Per-tensor options that matrix-aware optimizers read, e.g. `["rank": 4]` for GaLore.
     public var options: [String: Double]
+    /// Per-tensor options whose values are words, e.g. `["projection_type": "std"]` for GaLore.
+    public var textOptions: [String: String] = [:]
 
     /// Creates a parameter with a zero gradient.
     public init(_ name: String, _ value: Tensor<Float>, options: [String: Double] = [:]) {
