@@ -73,7 +73,7 @@ struct Reproduce: ParsableCommand {
             AllCommand.self,
             IndexCommand.self,
             VerifyCommand.self,
-            // TRACE: add `TraceCommand.self` here (Sources/reproduce/TraceCommand.swift).
+            TraceCommand.self,
         ])
 
     /// Parses `arguments` (without the program name), runs the command, and returns the exit code.

@@ -105,7 +105,7 @@ extension ChainedOptimizer {
 /// Builds an optimizer for `reproduce trace` from the problem's hyperparameters (the reference
 /// library's keyword names) and the problem's parameters; throws ``TraceError`` on an unknown
 /// or ill-typed hyperparameter.
-public typealias TraceOptimizerFactory = (_ hyperparameters: Hyperparameters, _ parameters: [Parameter]) throws -> any Optimizer
+public typealias TraceOptimizerFactory = (_ hyperparameters: TraceHyperparameters, _ parameters: [Parameter]) throws -> any Optimizer
 
 /// The harness baselines by project name, with torch.optim's keywords and defaults.
 /// `Papers.traceOptimizers` extends this table with paper-specific optimizers.

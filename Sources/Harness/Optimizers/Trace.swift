@@ -49,7 +49,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-// MARK: - Hyperparameters
+// MARK: - TraceHyperparameters
 
 /// One hyperparameter value as written in a problem file.
 public enum HyperparameterValue: Equatable, Sendable {
@@ -61,7 +61,7 @@ public enum HyperparameterValue: Equatable, Sendable {
 
 /// An optimizer's hyperparameters by the reference library's keyword names, with typed,
 /// validating accessors for factories.
-public struct Hyperparameters {
+public struct TraceHyperparameters {
     /// The project name of the optimizer these belong to (used in error messages).
     public let optimizer: String
     /// The values as given.
@@ -166,7 +166,7 @@ public struct TraceProblem {
     public var steps: Int
     public var tensors: [TensorSpec]
     public var optimizerName: String
-    public var hyperparameters: Hyperparameters
+    public var hyperparameters: TraceHyperparameters
 
     /// Parses a problem file; throws ``TraceError`` naming the offending field.
     public static func parse(_ data: Data) throws -> TraceProblem {
@@ -271,7 +271,7 @@ public struct TraceProblem {
         }
         return TraceProblem(name: name, objective: objective, steps: steps, tensors: tensors,
                             optimizerName: optimizerName,
-                            hyperparameters: Hyperparameters(optimizer: optimizerName, values: values))
+                            hyperparameters: TraceHyperparameters(optimizer: optimizerName, values: values))
     }
 
     /// Fresh parameters at the initial point, with the problem's per-tensor options.
