@@ -44,6 +44,13 @@ final class AutodiffOpsTests: XCTestCase {
         gradientCheck([x]) { t, v in t.gelu(v[0]) }
         gradientCheck([x]) { t, v in t.tanh(v[0]) }
         gradientCheck([x]) { t, v in t.sigmoid(v[0]) }
+        // ReLU: value and PyTorch's convention of a zero derivative at 0.
+        let tr = Tape<Double>()
+        let xr = tr.variable(Tensor(shape: [3], data: [-1, 0, 2]))
+        let yr = tr.relu(xr)
+        XCTAssertEqual(yr.value.data, [0, 0, 2])
+        tr.backward(from: tr.sum(yr))
+        XCTAssertEqual(tr.gradient(of: xr).data, [0, 0, 1])
         // Exact GELU reference values (PyTorch F.gelu, approximate="none").
         let t = Tape<Double>()
         let g = t.gelu(t.constant(Tensor(shape: [3], data: [-1, 0.5, 2]))).value.data

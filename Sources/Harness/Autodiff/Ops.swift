@@ -148,19 +148,9 @@ extension Tape {
 
     /// `max(x, 0)`.
     public func relu(_ x: Variable<S>) -> Variable<S> {
-        var out = x.value
-        out.data.withUnsafeMutableBufferPointer { o in
-            for i in 0..<o.count { o[i] = o[i] > 0 ? o[i] : 0 }
-        }
-        let y = out
-        return record(out, input: x) { tape, g in
-            var dx = g
-            dx.data.withUnsafeMutableBufferPointer { d in
-                y.data.withUnsafeBufferPointer { yy in
-                    for i in 0..<d.count { d[i] = yy[i] > 0 ? d[i] : 0 }
-                }
-            }
-            tape.accumulate(x, dx)
+        let y = Tensor(shape: x.shape, data: reluForward(x.value.data))
+        return record(y, input: x) { tape, g in
+            tape.accumulate(x, Tensor(shape: g.shape, data: reluBackward(g.data, output: y.data)))
         }
     }
 
