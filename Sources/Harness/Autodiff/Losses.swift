@@ -5,9 +5,11 @@ import RealModule
 /// All of them work row by row over the last axis and subtract the row maximum before
 /// exponentiating, so logits of any magnitude give finite results.
 
-/// Row-wise softmax of a `[rows, n]` buffer (written into `out`, which may alias nothing).
+/// Row-wise softmax of a `[rows, n]` buffer into `out`; when `logSumExp` is given, it receives
+/// each row's `log Σ exp`, computed stably as `max + log Σ exp(x - max)`.
 @usableFromInline
-func softmaxRows<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, rows: Int, n: Int) {
+func softmaxRows<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, rows: Int, n: Int,
+                                  logSumExp: UnsafeMutablePointer<S>? = nil) {
     for r in 0..<rows {
         let xr = x.baseAddress! + r * n, yr = out.baseAddress! + r * n
         var m = -S.infinity
@@ -16,6 +18,7 @@ func softmaxRows<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMuta
         for j in 0..<n { let e = S.exp(xr[j] - m); yr[j] = e; total += e }
         let inv = 1 / total
         for j in 0..<n { yr[j] *= inv }
+        logSumExp?[r] = m + S.log(total)
     }
 }
 
@@ -81,23 +84,16 @@ extension Tape {
         precondition(logits.value.rank == 2, "cross-entropy needs [batch, classes] logits, got \(logits.shape)")
         let rows = logits.shape[0], n = logits.shape[1]
         precondition(labels.count == rows, "cross-entropy: \(labels.count) labels for \(rows) rows")
+        for label in labels { precondition(label >= 0 && label < n, "label \(label) out of range 0..<\(n)") }
         var p = Tensor<S>.zeros(logits.shape)
         var losses = [S](repeating: 0, count: rows)
         logits.value.data.withUnsafeBufferPointer { xx in
             p.data.withUnsafeMutableBufferPointer { pp in
-                for r in 0..<rows {
-                    let label = labels[r]
-                    precondition(label >= 0 && label < n, "label \(label) out of range 0..<\(n)")
-                    let xr = xx.baseAddress! + r * n, pr = pp.baseAddress! + r * n
-                    var m = -S.infinity
-                    for j in 0..<n where xr[j] > m { m = xr[j] }
-                    var total: S = 0
-                    for j in 0..<n { let e = S.exp(xr[j] - m); pr[j] = e; total += e }
-                    let inv = 1 / total
-                    for j in 0..<n { pr[j] *= inv }
-                    losses[r] = m + S.log(total) - xr[label]
+                losses.withUnsafeMutableBufferPointer { lse in
+                    softmaxRows(xx, pp, rows: rows, n: n, logSumExp: lse.baseAddress)
                 }
             }
+            for r in 0..<rows { losses[r] -= xx[r * n + labels[r]] }
         }
         return (p, losses)
     }
