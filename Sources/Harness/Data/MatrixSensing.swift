@@ -106,48 +106,75 @@ public struct GaussianSensingOperator: Sendable {
 
     /// $\mathcal A(M)$ for each symmetric matrix, in one `gemm`: `result[c][i] = ⟨A_i, matrices[c]⟩`.
     public func measure(_ matrices: [Tensor<Double>]) -> [[Double]] {
-        let packed = pack(matrices)
-        let k = matrices.count
-        let y = matmul(design, packed)  // m x k
-        return (0..<k).map { c in (0..<measurements).map { y.data[$0 * k + c] } }
+        let k = matrices.count, m = measurements
+        let y = matmul(design, pack(matrices))  // m x k
+        var out = [[Double]](repeating: [Double](repeating: 0, count: m), count: k)
+        y.data.withUnsafeBufferPointer { v in
+            for c in 0..<k {
+                out[c].withUnsafeMutableBufferPointer { o in
+                    for i in 0..<m { o[i] = v[i * k + c] }
+                }
+            }
+        }
+        return out
     }
 
     /// $\mathcal A^*(w) = \sum_i w_i A_i$ for each weight vector, in one `gemm`.
     public func adjoint(_ weights: [[Double]]) -> [Tensor<Double>] {
         let k = weights.count, m = measurements
         var w = [Double](repeating: 0, count: m * k)
-        for (c, wc) in weights.enumerated() {
-            precondition(wc.count == m, "adjoint: expected \(m) weights, got \(wc.count)")
-            for i in 0..<m { w[i * k + c] = wc[i] }
+        w.withUnsafeMutableBufferPointer { o in
+            for (c, wc) in weights.enumerated() {
+                precondition(wc.count == m, "adjoint: expected \(m) weights, got \(wc.count)")
+                wc.withUnsafeBufferPointer { src in
+                    for i in 0..<m { o[i * k + c] = src[i] }
+                }
+            }
         }
         let packed = matmul(design, Tensor(shape: [m, k], data: w), transposeA: true)  // d x k
         return unpackAdjoint(packed)
     }
 
-    /// Loss $f(X) = \frac{1}{4m}\|\mathcal A(XX^\top) - y\|^2$ and gradient
-    /// $\nabla f(X) = \frac1m \mathcal A^*(\mathcal A(XX^\top) - y)\,X$ for several factors at once
-    /// (each with its own observations), sharing this operator's two `gemm`s.
-    public func lossAndGradient(factors: [Tensor<Double>], observations: [[Double]]) -> [(loss: Double, gradient: Tensor<Double>)] {
-        precondition(factors.count == observations.count, "lossAndGradient: \(factors.count) factors, \(observations.count) observation vectors")
+    /// One evaluation of a factor: the loss, its gradient, and the Gram matrix $XX^\top$ it was
+    /// computed from (callers reuse it for the recovery error instead of forming it again).
+    public struct Evaluation {
+        /// $f(X) = \frac{1}{4m}\|\mathcal A(XX^\top) - y\|^2$.
+        public var loss: Double
+        /// $\nabla f(X) = \frac1m \mathcal A^*(\mathcal A(XX^\top) - y)\,X$.
+        public var gradient: Tensor<Double>
+        /// $XX^\top$.
+        public var gram: Tensor<Double>
+    }
+
+    /// Loss, gradient and Gram matrix for several factors at once (each with its own observations),
+    /// sharing this operator's two `gemm`s.
+    public func evaluate(factors: [Tensor<Double>], observations: [[Double]]) -> [Evaluation] {
+        precondition(factors.count == observations.count, "evaluate: \(factors.count) factors, \(observations.count) observation vectors")
         let grams = factors.map { matmul($0, $0, transposeB: true) }
-        let predicted = measure(grams)
-        let m = Double(measurements)
-        var residuals = [[Double]]()
-        residuals.reserveCapacity(factors.count)
-        var losses = [Double]()
-        for (p, y) in zip(predicted, observations) {
-            var r = p
-            var s = 0.0
-            for i in r.indices { r[i] -= y[i]; s += r[i] * r[i] }
-            losses.append(s / (4 * m))
-            residuals.append(r)
+        var residuals = measure(grams)
+        let m = measurements
+        var losses = [Double](repeating: 0, count: factors.count)
+        for c in residuals.indices {
+            losses[c] = residuals[c].withUnsafeMutableBufferPointer { r in
+                observations[c].withUnsafeBufferPointer { y in
+                    var s = 0.0
+                    for i in 0..<m { r[i] -= y[i]; s += r[i] * r[i] }
+                    return s / (4 * Double(m))
+                }
+            }
         }
         let adjoints = adjoint(residuals)
         return (0..<factors.count).map { c in
-            var g = matmul(adjoints[c], factors[c])
-            g.scale(by: 1 / m)
-            return (losses[c], g)
+            var g = Tensor<Double>.zeros(factors[c].shape)
+            gemm(adjoints[c], factors[c], into: &g, alpha: 1 / Double(m))
+            return Evaluation(loss: losses[c], gradient: g, gram: grams[c])
         }
+    }
+
+    /// Loss $f(X) = \frac{1}{4m}\|\mathcal A(XX^\top) - y\|^2$ and gradient
+    /// $\nabla f(X) = \frac1m \mathcal A^*(\mathcal A(XX^\top) - y)\,X$ for several factors at once.
+    public func lossAndGradient(factors: [Tensor<Double>], observations: [[Double]]) -> [(loss: Double, gradient: Tensor<Double>)] {
+        evaluate(factors: factors, observations: observations).map { ($0.loss, $0.gradient) }
     }
 }
 
@@ -220,9 +247,22 @@ public struct MatrixSensingProblem: Sendable {
 
     /// Recovery (test) error $\|XX^\top - M_\star\|_F / \|M_\star\|_F$.
     public func relativeError(_ x: Tensor<Double>) -> Double {
-        var d = matmul(x, x, transposeB: true)
-        d.add(groundTruth, scaledBy: -1)
-        return d.norm() / groundTruthNorm
+        relativeError(gram: matmul(x, x, transposeB: true))
+    }
+
+    /// Recovery error from an already formed Gram matrix $XX^\top$.
+    public func relativeError(gram: Tensor<Double>) -> Double {
+        precondition(gram.shape == groundTruth.shape, "relativeError: gram \(gram.shape)")
+        // Formed entrywise, not as ‖XᵀX‖² − 2‖X⋆ᵀX‖² + ‖M⋆‖²: that shortcut cancels catastrophically
+        // exactly where the error is small, which is the regime being measured.
+        let s = gram.data.withUnsafeBufferPointer { a in
+            groundTruth.data.withUnsafeBufferPointer { b in
+                var s = 0.0
+                for i in 0..<a.count { let d = a[i] - b[i]; s += d * d }
+                return s
+            }
+        }
+        return s.squareRoot() / groundTruthNorm
     }
 
     /// Training residual $\|\mathcal A(XX^\top) - y\|_2 / \|y\|_2$.
