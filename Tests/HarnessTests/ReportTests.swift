@@ -212,6 +212,7 @@ final class ReportTests: XCTestCase {
             set key top right
             set style fill transparent solid 0.2 noborder
             set logscale x 10
+            set format x "%g"
             plot "f.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \\
                  "f.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "a", \\
                  "f.dat" index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#ff7f0e" title "b", \\

@@ -80,8 +80,9 @@ extension Figure {
             "set key top right",
             "set style fill transparent solid 0.2 noborder",
         ]
-        if logX { lines.append("set logscale x 10") }
-        if logY { lines.append("set logscale y 10") }
+        // Log axes get compact tick labels ("1e-06", not gnuplot's default "0.0000010").
+        if logX { lines.append("set logscale x 10"); lines.append("set format x \"%g\"") }
+        if logY { lines.append("set logscale y 10"); lines.append("set format y \"%g\"") }
         let file = quoted(name + ".dat")
         var plots: [String] = []
         for (index, series) in series.enumerated() {
