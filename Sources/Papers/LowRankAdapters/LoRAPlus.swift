@@ -493,7 +493,7 @@ extension LoRAPlus {
         var results = [ReportBlock]()
         let ratioNames = ["λ = 1 (LoRA)"] + s.ratios.filter { $0 > 1 }.map { "λ = \(fmt($0))" }
         results.append(.table(Table(
-            caption: "Best validation loss over the η_A grid for each ratio λ (selection sweep, \(s.selectionSeeds) seed); bold-free: lower is better. The selected LoRA+ point is the row minimum over λ > 1.",
+            caption: "Best validation loss over the η_A grid for each ratio λ (selection sweep, \(s.selectionSeeds) selection seed); lower is better. The selected LoRA+ point is the row minimum over λ > 1.",
             headers: ["width"] + ratioNames + ["selected LoRA+ (η_A, λ)", "selected LoRA η"],
             rows: widths.map { w in
                 ["\(w.width)"] + w.bestPerRatio.map { fmt($0, 4) }
