@@ -54,6 +54,7 @@ func medianSeconds(repeats: Int, warmup: Int = 3, _ body: () -> Void) -> Double 
     return times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
 }
 
+MemoryTuning.apply()
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 var peers: [String: Any] = [:]
 if let path = options.peersPath {

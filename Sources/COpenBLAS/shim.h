@@ -32,3 +32,8 @@ void sgesv_(const int *n, const int *nrhs, float *a, const int *lda, int *ipiv, 
             const int *ldb, int *info);
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b,
             const int *ldb, int *info);
+
+// glibc's allocator tuning (mallopt), which Swift's Glibc module does not export; see MemoryTuning.swift.
+#if defined(__linux__)
+#include <malloc.h>
+#endif

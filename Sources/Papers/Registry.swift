@@ -5,7 +5,8 @@ import Harness
 /// Adding a paper: write `Sources/Papers/<Family>/<Method>.swift` conforming to ``Paper``, then
 /// add one line here.
 public let registry: [any Paper] = [
-    ScaledGDLambda(),
+    LoRAPlus(),         // LowRankAdapters
+    ScaledGDLambda(),   // ConvexAndTheory
 ]
 
 /// The registered paper with the given slug, if any.
