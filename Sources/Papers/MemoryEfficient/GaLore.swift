@@ -620,7 +620,7 @@ extension GaLore {
             steps = context.pick(quick: 60, full: 400)
             learningRates = context.pick(quick: [3e-3, 1e-2], full: [1e-3, 3e-3, 1e-2, 3e-2])
             evaluationSeeds = context.seeds(quick: 2, full: 3)
-            evaluationInterval = context.pick(quick: 20, full: 50)
+            evaluationInterval = context.pick(quick: 10, full: 20)
             updateGap = context.pick(quick: 20, full: 50)
         }
 
@@ -702,6 +702,8 @@ extension GaLore {
             optimizer = .adamW(model.trainableParameters, learningRate: rate, eps: 1e-8, weightDecay: 0)
         }
 
+        let blockLayers = model.linearLayers.filter { isBlockMatrix($0.name) }
+        let initialWeights = blockLayers.map(\.weight.value)
         var record = RunRecord(steps: [])
         func evaluate(at step: Int) {
             record.steps!.append(step)
@@ -726,7 +728,27 @@ extension GaLore {
         record.record("weight bytes", Double(weights))
         record.record("gradient bytes", Double(gradients))
         record.record("state bytes", Double(optimizer.stateBytes))
+        let deltas = zip(blockLayers, initialWeights).map { layer, initial in accumulatedUpdate(layer, initial: initial) }
+        record.record("update rank", record.diverged ? .nan : Statistics.mean(deltas.map { Double(numericalRank($0)) }))
         return record
+    }
+
+    /// The total change of a block matrix since initialisation, `[in, out]`: `W_T − W_0`, or for
+    /// a LoRA layer the adapter's `(α/r) Aᵀ Bᵀ` (its base weight never moves).
+    static func accumulatedUpdate(_ layer: Linear, initial: Tensor<Float>) -> Tensor<Float> {
+        if let lora = layer.adapter {
+            var delta = Tensor<Float>.zeros(initial.shape)
+            gemm(lora.a.value, lora.b.value, into: &delta, transposeA: true, transposeB: true, alpha: lora.scale, beta: 0)
+            return delta
+        }
+        return layer.weight.value - initial
+    }
+
+    /// The number of singular values above 1% of the largest: how many directions an update
+    /// really uses (LoRA's is at most r by construction; full-parameter learning may use more).
+    static func numericalRank(_ m: Tensor<Float>) -> Int {
+        guard let f = try? svd(m), let top = f.s.first, top > 0 else { return 0 }
+        return f.s.filter { $0 > 0.01 * top }.count
     }
 
     func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
@@ -838,12 +860,12 @@ extension GaLore {
             return [m.rawValue, fmt(r.chosen.learningRate), test.formatted, fmt(test.mean - optimum, 3),
                     "\(Int(state))", "\(fmt(100 * (1 - state / adamState), 3))%", "\(Int(weights + state))",
                     "\(Int(weights + grads + state)) (\(fmt(100 * (1 - (weights + grads + state) / adamTotal), 3))%)",
-                    "\(r.divergedCount)/\(r.evaluation.count)"]
+                    r.summary("update rank").formatted, "\(r.divergedCount)/\(r.evaluation.count)"]
         }
         let summary = Table(
-            caption: "Pre-training results over \(s.evaluationSeeds) evaluation seeds: test loss (nats/token, mean ± 95% CI), its excess over the optimum \(fmt(optimum, 4)), and exact bytes. Reductions are against AdamW.",
+            caption: "Pre-training results over \(s.evaluationSeeds) evaluation seeds: test loss (nats/token, mean ± 95% CI), its excess over the optimum \(fmt(optimum, 4)), and exact bytes. Reductions are against AdamW. Rank of ΔW: singular values of the accumulated update W_T − W_0 of each attention and MLP matrix (LoRA: its adapter product) above 1% of the largest, averaged over the \(s.layers * 6) matrices — at most r = \(s.rank) for LoRA by construction; more means the update left any single rank-r subspace.",
             headers: ["method", "lr", "test loss", "excess over optimum", "optimizer state (bytes)", "state reduction",
-                      "weights + state", "weights + grads + state (reduction)", "diverged"],
+                      "weights + state", "weights + grads + state (reduction)", "rank of ΔW (of \(s.width))", "diverged"],
             rows: summaryRows)
 
         let pairs: [(Method, Method)] = [(.galore, .lora), (.galore, .adamW), (.galore8bit, .galore), (.lora, .adamW)]
