@@ -183,11 +183,26 @@ public final class ScaleByRMSProp: GradientTransformation {
 /// divides by `√(1 − β₂ᵗ)`; multiplying by its reciprocal differs by at most an ulp and saves a
 /// division per element, which bounds the speed of this memory-and-divider-bound loop.
 /// State: `m` and `v` per tensor, plus `v̂` with AMSGrad.
+///
+/// With ``EpsilonPlacement/beforeBiasCorrection`` ε is added to the *uncorrected* root instead,
+/// `u ← (m / (√v + ε)) · √(1 − β₂ᵗ)/(1 − β₁ᵗ)`, as in Hugging Face `transformers.AdamW` and the
+/// optimizers derived from it (GaLore's reference code, pytorch-optimizer's `GaLore`). That is
+/// torch's form with a step-dependent `ε_t = ε/√(1 − β₂ᵗ)`, which is how it is computed here.
 public final class ScaleByAdam: GradientTransformation {
     public let beta1: Double
     public let beta2: Double
     public let eps: Float
     public let amsgrad: Bool
+    /// Where ε enters the denominator (torch's placement unless chosen otherwise).
+    public let epsilonPlacement: EpsilonPlacement
+
+    /// Where Adam's ε is added relative to the bias correction of `√v`.
+    public enum EpsilonPlacement: Sendable {
+        /// `√v / √(1 − β₂ᵗ) + ε` (torch.optim.Adam/AdamW, optax).
+        case afterBiasCorrection
+        /// `√v + ε`, the correction folded into the step size (Hugging Face `transformers.AdamW`).
+        case beforeBiasCorrection
+    }
 
     /// First moment, second moment and AMSGrad's running maximum of one tensor.
     final class Moments {
@@ -208,6 +223,17 @@ public final class ScaleByAdam: GradientTransformation {
         self.beta2 = beta2
         self.eps = eps
         self.amsgrad = amsgrad
+        self.epsilonPlacement = .afterBiasCorrection
+    }
+
+    /// Adam with an explicit ε placement (see ``EpsilonPlacement``).
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Float, amsgrad: Bool = false,
+                epsilonPlacement: EpsilonPlacement) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.amsgrad = amsgrad
+        self.epsilonPlacement = epsilonPlacement
     }
 
     public var stateBytes: Int { moments.reduce(0) { $0 + ($1?.bytes ?? 0) } }
@@ -230,8 +256,10 @@ public final class ScaleByAdam: GradientTransformation {
     private func constants(step: Int) -> AdamConstants {
         let bc1 = 1 - pow(beta1, Double(step))
         let bc2 = 1 - pow(beta2, Double(step))
+        // (√v + ε)·c = √v·c + ε·c with c = 1/√(1 − β₂ᵗ): the Hugging Face form is torch's with ε scaled.
+        let stepEps = epsilonPlacement == .afterBiasCorrection ? eps : Float(Double(eps) / bc2.squareRoot())
         return AdamConstants(oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
-                             inverseSqrtBc2: Float(1 / bc2.squareRoot()), inverseBc1: Float(1 / bc1), eps: eps)
+                             inverseSqrtBc2: Float(1 / bc2.squareRoot()), inverseBc1: Float(1 / bc1), eps: stepEps)
     }
 
     public func update(_ u: inout Tensor<Float>, parameter: Tensor<Float>, index: Int, step: Int) {
