@@ -348,6 +348,8 @@ extension AdamPaper {
         var ablationSeeds: Int
         /// c2: online rounds.
         var regretRounds: Int
+        /// Tests only: keep the first this-many training examples of each task (nil keeps all).
+        var trainingExamples: Int? = nil
 
         init(_ context: RunContext) {
             learningRates = context.pick(quick: [1e-3, 1e-2, 1e-1], full: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1])
@@ -357,6 +359,19 @@ extension AdamPaper {
             invarianceSteps = context.pick(quick: 100, full: 500)
             ablationSeeds = context.pick(quick: 1, full: 3)
             regretRounds = context.pick(quick: 10_000, full: 100_000)
+        }
+
+        /// Explicit settings (tests use tiny ones).
+        init(learningRates: [Double], selectionSeeds: Int, evaluationSeeds: Int, epochs: Int,
+             invarianceSteps: Int, ablationSteps: Int, ablationSeeds: Int, regretRounds: Int) {
+            self.learningRates = learningRates
+            self.selectionSeeds = selectionSeeds
+            self.evaluationSeeds = evaluationSeeds
+            self.epochs = epochs
+            self.invarianceSteps = invarianceSteps
+            self.ablationSteps = ablationSteps
+            self.ablationSeeds = ablationSeeds
+            self.regretRounds = regretRounds
         }
     }
 
@@ -379,11 +394,16 @@ extension AdamPaper {
         var mnistRNG = context.rng("data", "mnist1d split")
         let mnist = try Datasets.mnist1d()
         let (train, validation) = mnist.train.split(validation: 0.1, using: &mnistRNG)
-        let mnistSplits = DataSplits(train: train, validation: validation, test: mnist.test).standardized()
+        var mnistSplits = DataSplits(train: train, validation: validation, test: mnist.test).standardized()
+        var digitsSplits = digits
+        if let n = settings.trainingExamples {
+            digitsSplits.train = digits.train.subset(Array(0..<min(n, digits.train.count)))
+            mnistSplits.train = mnistSplits.train.subset(Array(0..<min(n, mnistSplits.train.count)))
+        }
         return [
-            ClassificationTask(key: taskKeys[0], label: taskLabels[0], data: digits, hidden: [],
+            ClassificationTask(key: taskKeys[0], label: taskLabels[0], data: digitsSplits, hidden: [],
                                epochs: settings.epochs, batchSize: settings.batchSize),
-            ClassificationTask(key: taskKeys[1], label: taskLabels[1], data: digits, hidden: [128, 128],
+            ClassificationTask(key: taskKeys[1], label: taskLabels[1], data: digitsSplits, hidden: [128, 128],
                                epochs: settings.epochs, batchSize: settings.batchSize),
             ClassificationTask(key: taskKeys[2], label: taskLabels[2], data: mnistSplits, hidden: [128, 128],
                                epochs: settings.epochs, batchSize: settings.batchSize),
