@@ -8,6 +8,7 @@ import Harness
 /// throws ``TraceError`` listing the accepted names.
 public let traceOptimizers: [String: TraceOptimizerFactory] = baselineTraceOptimizers.merging(
     [
+        "adamax": AdamPaper.adamaxTraceFactory,
         "galore": GaLore.traceFactory,
     ] as [String: TraceOptimizerFactory]
 ) { _, paperSpecific in paperSpecific }

@@ -188,6 +188,9 @@ public final class ScaleByRMSProp: GradientTransformation {
 /// `u ← (m / (√v + ε)) · √(1 − β₂ᵗ)/(1 − β₁ᵗ)`, as in Hugging Face `transformers.AdamW` and the
 /// optimizers derived from it (GaLore's reference code, pytorch-optimizer's `GaLore`). That is
 /// torch's form with a step-dependent `ε_t = ε/√(1 − β₂ᵗ)`, which is how it is computed here.
+///
+/// With `biasCorrection: false` both corrections are 1 (`u ← m / (√v + ε)`): the ablation of
+/// Kingma and Ba's Section 6.4, i.e. RMSProp with momentum on zero-initialised moments.
 public final class ScaleByAdam: GradientTransformation {
     public let beta1: Double
     public let beta2: Double
@@ -203,6 +206,8 @@ public final class ScaleByAdam: GradientTransformation {
         /// `√v + ε`, the correction folded into the step size (Hugging Face `transformers.AdamW`).
         case beforeBiasCorrection
     }
+    /// Whether the moments are divided by `1 − βᵗ` (true for Adam; false only for ablations).
+    public let biasCorrection: Bool
 
     /// First moment, second moment and AMSGrad's running maximum of one tensor.
     final class Moments {
@@ -218,21 +223,15 @@ public final class ScaleByAdam: GradientTransformation {
     }
     private var moments: [Moments?] = []
 
-    public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Float = 1e-8, amsgrad: Bool = false) {
+    /// Adam's moments. `biasCorrection: false` is the Section 6.4 ablation; `epsilonPlacement`
+    /// selects torch's or Hugging Face's ε (see ``EpsilonPlacement``).
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Float = 1e-8, amsgrad: Bool = false,
+                biasCorrection: Bool = true, epsilonPlacement: EpsilonPlacement = .afterBiasCorrection) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
         self.amsgrad = amsgrad
-        self.epsilonPlacement = .afterBiasCorrection
-    }
-
-    /// Adam with an explicit ε placement (see ``EpsilonPlacement``).
-    public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Float, amsgrad: Bool = false,
-                epsilonPlacement: EpsilonPlacement) {
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.eps = eps
-        self.amsgrad = amsgrad
+        self.biasCorrection = biasCorrection
         self.epsilonPlacement = epsilonPlacement
     }
 
@@ -252,15 +251,19 @@ public final class ScaleByAdam: GradientTransformation {
         return s
     }
 
+    // excerpt: scale-by-adam-constants
     /// The Float32 constants of step `t`, computed as torch does (Python doubles, rounded once).
     private func constants(step: Int) -> AdamConstants {
-        let bc1 = 1 - pow(beta1, Double(step))
-        let bc2 = 1 - pow(beta2, Double(step))
+        // Bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ: the moments start at zero, so early on they
+        // underestimate E[g] and E[g²] by exactly these factors.
+        let bc1 = biasCorrection ? 1 - pow(beta1, Double(step)) : 1
+        let bc2 = biasCorrection ? 1 - pow(beta2, Double(step)) : 1
         // (√v + ε)·c = √v·c + ε·c with c = 1/√(1 − β₂ᵗ): the Hugging Face form is torch's with ε scaled.
         let stepEps = epsilonPlacement == .afterBiasCorrection ? eps : Float(Double(eps) / bc2.squareRoot())
         return AdamConstants(oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
                              inverseSqrtBc2: Float(1 / bc2.squareRoot()), inverseBc1: Float(1 / bc1), eps: stepEps)
     }
+    // end excerpt
 
     public func update(_ u: inout Tensor<Float>, parameter: Tensor<Float>, index: Int, step: Int) {
         let s = moments(index, shape: u.shape)
@@ -405,16 +408,21 @@ func adamKernel(p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: Unsa
             store(pv + rv * (a + dv * pv), p, i)
             i += 16
         }
+        // The element-by-element Adam step (the SIMD16 loop above does the same operations on
+        // sixteen lanes at once; this loop finishes the last < 16 elements).
+        // excerpt: scale-by-adam
         while i < end {
             let pv = p[i]
-            let gv = g[i] + l2 * pv
-            let mv = m[i] + k.oneMinusBeta1 * (gv - m[i])
-            let vv = k.beta2 * v[i] + k.oneMinusBeta2 * (gv * gv)
+            let gv = g[i] + l2 * pv                                       // g (+ L2 decay λp)
+            let mv = m[i] + k.oneMinusBeta1 * (gv - m[i])                 // m ← β₁m + (1−β₁)g
+            let vv = k.beta2 * v[i] + k.oneMinusBeta2 * (gv * gv)         // v ← β₂v + (1−β₂)g²
             let a = (mv / (squareRootOfNonNegative(vv) * k.inverseSqrtBc2 + k.eps)) * k.inverseBc1
+            //        m̂ / (√v̂ + ε)  with  m̂ = m/(1−β₁ᵗ),  √v̂ = √v/√(1−β₂ᵗ)
             m[i] = mv; v[i] = vv
-            p[i] = pv + rate * (a + decoupled * pv)
+            p[i] = pv + rate * (a + decoupled * pv)                       // θ ← θ − α(… + λ_d θ)
             i += 1
         }
+        // end excerpt
     }
 }
 
