@@ -7,5 +7,7 @@ import Harness
 /// below, e.g. `"sam": SAM.traceFactory,`. Each factory validates its hyperparameter keys and
 /// throws ``TraceError`` listing the accepted names.
 public let traceOptimizers: [String: TraceOptimizerFactory] = baselineTraceOptimizers.merging(
-    [:] as [String: TraceOptimizerFactory]
+    [
+        "sam": SAM.traceFactory,
+    ] as [String: TraceOptimizerFactory]
 ) { _, paperSpecific in paperSpecific }
