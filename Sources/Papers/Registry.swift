@@ -5,6 +5,7 @@ import Harness
 /// Adding a paper: write `Sources/Papers/<Family>/<Method>.swift` conforming to ``Paper``, then
 /// add one line here.
 public let registry: [any Paper] = [
+    SharpnessAwareMinimization(),
 ]
 
 /// The registered paper with the given slug, if any.
