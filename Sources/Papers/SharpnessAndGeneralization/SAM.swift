@@ -617,8 +617,8 @@ extension SharpnessAwareMinimization {
 
 extension SharpnessAwareMinimization {
     func setup(_ s: Settings, clean: Data) -> [ReportBlock] {
-        let lrs = s.learningRates.map { Format.significant($0, 2) }.joined(separator: ", ")
-        let rhos = s.rhos.map { Format.significant($0, 2) }.joined(separator: ", ")
+        let lrs = s.learningRates.map { short($0, 2) }.joined(separator: ", ")
+        let rhos = s.rhos.map { short($0, 2) }.joined(separator: ", ")
         return [.text("""
         **Data.** \(Datasets.mnist1dCitation) The 4,000 training signals are split once (stratified, stream \
         `data/split`) into \(clean.train.count) for training and \(clean.validation.count) for validation; the \
@@ -629,10 +629,10 @@ extension SharpnessAwareMinimization {
 
         **Model.** MLP \(([clean.train.featureCount] + s.hidden + [clean.train.classCount]).map(String.init).joined(separator: "-")) \
         with ReLU, PyTorch's default initialisation, softmax cross-entropy (GCE arm: generalized cross-entropy, \
-        $q=\(Format.significant(Double(s.gceQ), 2))$).
+        $q=\(short(Double(s.gceQ), 2))$).
 
         **Training.** Batch size \(s.batchSize), \(s.epochs) epochs (\(s.epochs * 2) for "SGD 2× steps"), SGD with momentum \
-        \(Format.significant(Double(s.momentum), 2)) and L2 weight decay \(Format.significant(Double(s.weightDecay), 2)) \
+        \(short(Double(s.momentum), 2)) and L2 weight decay \(short(Double(s.weightDecay), 2)) \
         (torch.optim.SGD semantics), learning rate decayed from its peak to 0 by a cosine over the run. SAM wraps \
         the same SGD (one SAM step = two gradient evaluations on the same batch), so SAM and "SGD 2× steps" use the \
         same number of gradient evaluations, and SAM and "SGD" the same number of updates.
@@ -646,7 +646,7 @@ extension SharpnessAwareMinimization {
 
         **Sharpness.** After training, $\\lambda_{\\max}$ of the cross-entropy on the first \(s.hessianExamples) \
         training examples (with the labels used for training) by \(s.hessianIterations) power iterations, \
-        central differences with $h=\(Format.significant(Double(s.hessianStep), 2))$ along a unit vector.
+        central differences with $h=\(short(Double(s.hessianStep), 2))$ along a unit vector.
 
         **Seeds.** Global seed 0; streams `sam/<claim>/<arm>/<phase>/rep k` and the shared \
         `sam/<claim>/common/<phase>/rep k` (children `model`, `batches`, `hessian`).
@@ -669,7 +669,7 @@ extension SharpnessAwareMinimization {
             let sam = results[2]
             return results.indices.filter { $0 != 2 }.map { i in
                 let d = Statistics.pairedDifferences(sam.values(metric).map { $0 * scale }, results[i].values(metric).map { $0 * scale })
-                return ["SAM − \(results[i].arm)", label, d.formatted, "[\(Format.significant(d.low, 3)), \(Format.significant(d.high, 3))]"]
+                return ["SAM − \(results[i].arm)", label, d.formatted, "[\(short(d.low, 3)), \(short(d.high, 3))]"]
             }
         }
         func curveFigure(_ results: [ArmResult], name: String, title: String, caption: String) -> Figure {
@@ -684,6 +684,20 @@ extension SharpnessAwareMinimization {
                           series: series, caption: caption)
         }
         let pairedHeaders = ["comparison", "metric", "mean ± 95% CI", "interval"]
+        /// Chosen values at an end of their grid: a larger grid might have chosen beyond it.
+        func edgeNote(_ results: [ArmResult]) -> ReportBlock {
+            var notes = [String]()
+            for r in results where !r.sweep.isEmpty {
+                for (name, grid) in [("lr", s.learningRates), ("rho", s.rhos)] {
+                    guard let v = r.chosen.value(name), r.sweep.count > 1,
+                          r.sweep.contains(where: { $0.hyperparameters.value(name) != v }) else { continue }
+                    if v == grid.max() { notes.append("\(r.arm): \(name) = \(short(v, 2)) is the largest value of its grid") }
+                    if v == grid.min() { notes.append("\(r.arm): \(name) = \(short(v, 2)) is the smallest value of its grid") }
+                }
+            }
+            return .text(notes.isEmpty ? "Every chosen value lies inside its grid."
+                         : "Chosen at the edge of the grid (the grids were fixed before the run and are not widened after it): " + notes.joined(separator: "; ") + ".")
+        }
         return [
             .text("### c1: clean labels"),
             .table(summaryTable(c1, caption: "Clean labels: evaluation runs (\(s.evaluationSeeds) seeds), mean ± 95% CI.", noisy: false)),
@@ -696,6 +710,7 @@ extension SharpnessAwareMinimization {
                                                 xLabel: "gradient evaluations (epochs of SGD)",
                                                 caption: "SAM does not minimise the training loss itself but the worst loss in a ρ-ball, so it may end higher on this curve and still generalise better.")),
             .table(ExperimentReport.sweepTable(c1, rule: Self.selection, caption: "Clean labels: hyperparameter selection (validation accuracy as a fraction). Chosen: \(Self.selection.description). SAM's grid is ρ at SGD's chosen learning rate.")),
+            edgeNote(c1),
             .text("### c3: \(Int(s.noiseRate * 100))% symmetric label noise"),
             .table(summaryTable(c3, caption: "\(Int(s.noiseRate * 100))% label noise on training and validation labels, clean test labels: evaluation runs (\(s.evaluationSeeds) seeds). \"Memorised\": the fraction of the corrupted training examples predicted with their wrong label.", noisy: true)),
             .table(Table(caption: "Label noise: paired differences of clean test accuracy (SAM minus baseline, same seed).", headers: pairedHeaders,
@@ -703,6 +718,16 @@ extension SharpnessAwareMinimization {
             .figure(curveFigure(c3, name: "c3-test-accuracy", title: "\(Int(s.noiseRate * 100))% label noise: clean test accuracy during training",
                                 caption: "A method that memorises the wrong labels loses test accuracy late in training; the final point is what the claim is judged on (no early stopping for any arm).")),
             .table(ExperimentReport.sweepTable(c3, rule: Self.selection, caption: "Label noise: hyperparameter selection on the noisy validation labels (fraction). Chosen: \(Self.selection.description).")),
+            edgeNote(c3),
         ]
     }
+}
+
+/// `x` to `digits` significant digits without trailing zeros (`0.010` → `0.01`), for prose.
+private func short(_ x: Double, _ digits: Int) -> String {
+    var t = Format.significant(x, digits)
+    guard t.contains("."), !t.contains("e") else { return t }
+    while t.hasSuffix("0") { t.removeLast() }
+    if t.hasSuffix(".") { t.removeLast() }
+    return t
 }
