@@ -5,10 +5,11 @@ import Harness
 /// Adding a paper: write `Sources/Papers/<Family>/<Method>.swift` conforming to ``Paper``, then
 /// add one line here.
 public let registry: [any Paper] = [
-    AdamPaper(),        // AdaptiveMethods
-    GaLore(),           // MemoryEfficient
-    LoRAPlus(),         // LowRankAdapters
-    ScaledGDLambda(),   // ConvexAndTheory
+    AdamPaper(),                   // AdaptiveMethods
+    GaLore(),                      // MemoryEfficient
+    LoRAPlus(),                    // LowRankAdapters
+    SharpnessAwareMinimization(),  // SharpnessAndGeneralization
+    ScaledGDLambda(),              // ConvexAndTheory
 ]
 
 /// The registered paper with the given slug, if any.

@@ -10,5 +10,6 @@ public let traceOptimizers: [String: TraceOptimizerFactory] = baselineTraceOptim
     [
         "adamax": AdamPaper.adamaxTraceFactory,
         "galore": GaLore.traceFactory,
+        "sam": SAM.traceFactory,
     ] as [String: TraceOptimizerFactory]
 ) { _, paperSpecific in paperSpecific }

@@ -93,9 +93,12 @@ extension Tape {
         return record(out, inputs: [x, bias]) { tape, g in
             tape.accumulate(x, g)
             if tape.needsGradient(bias) {
-                tape.accumulate(bias) { gb, _ in
+                tape.accumulate(bias) { gb, overwrite in
                     g.data.withUnsafeBufferPointer { gg in
                         gb.data.withUnsafeMutableBufferPointer { acc in
+                            // A parameter's sink asks to be overwritten on its first write (its
+                            // `grad` still holds the previous evaluation's gradient).
+                            if overwrite { for j in 0..<n { acc[j] = 0 } }
                             for r in 0..<rows {
                                 let row = gg.baseAddress! + r * n
                                 for j in 0..<n { acc[j] += row[j] }

@@ -9,8 +9,10 @@ extension Tape {
         for i in indices { precondition(i >= 0 && i < vocabulary, "embedding index \(i) out of range 0..<\(vocabulary)") }
         let out = table.value.gatherRows(indices)
         return record(out, input: table) { tape, g in
-            tape.accumulate(table) { gt, _ in
+            tape.accumulate(table) { gt, overwrite in
                 gt.data.withUnsafeMutableBufferPointer { dt in
+                    // Overwrite means the buffer may hold a previous gradient: clear it before scattering.
+                    if overwrite { for j in 0..<dt.count { dt[j] = 0 } }
                     g.data.withUnsafeBufferPointer { gg in
                         for (r, i) in indices.enumerated() {
                             let src = gg.baseAddress! + r * width, dst = dt.baseAddress! + i * width

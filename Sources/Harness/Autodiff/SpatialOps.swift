@@ -85,8 +85,9 @@ extension Tape {
                     }
                 }
                 if let b = bias, tape.needsGradient(b) {
-                    tape.accumulate(b) { gb, _ in
+                    tape.accumulate(b) { gb, overwrite in
                         gb.data.withUnsafeMutableBufferPointer { db in
+                            if overwrite { for ch in 0..<o { db[ch] = 0 } }
                             for img in 0..<n { for ch in 0..<o {
                                 let row = gg.baseAddress! + (img * o + ch) * p
                                 var s: S = 0
