@@ -191,7 +191,10 @@ public final class Tape<S: TensorScalar> {
     private func zeroUnreachedSinks() {
         guard overwritesParameterGradients else { return }
         for (id, written) in sinkWritten where !written {
-            sinks[id]! { target, _ in target.scale(by: 0) }
+            // Written, not scaled: 0 × NaN from a stale gradient would stay NaN.
+            sinks[id]! { target, _ in
+                target.data.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] = 0 } }
+            }
         }
     }
 

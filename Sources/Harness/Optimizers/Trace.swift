@@ -258,7 +258,8 @@ public struct TraceProblem {
         var values: [String: HyperparameterValue] = [:]
         if let hp = try opt.optional("hyperparams") {
             let h = try hp.object("optimizer.hyperparams")
-            for (key, v) in h.values {
+            for key in h.values.keys.sorted() {
+                let v = h.values[key]!
                 let field = "optimizer.hyperparams.\(key)"
                 switch v {
                 case .number(let x): values[key] = .number(x)

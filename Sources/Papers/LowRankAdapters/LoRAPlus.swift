@@ -56,7 +56,7 @@ public struct LoRAPlus: Paper {
                 source: "abstract; Section 3 (Theorem 1 and the γ-analysis)",
                 paperValue: "optimal λ = Θ(n)",
                 metric: "per width n: the gain of LoRA+ over LoRA, the paired difference of final test loss (LoRA − LoRA+, nats) over the evaluation seeds, LoRA+ being the best (η_A, λ > 1) on validation; and the selected ratio λ*(n)",
-                rule: "Reproduced if (a) the gain at the widest width is larger than at the narrowest AND its 95% CI at the widest width lies above 0, OR (b) the selected ratio is non-decreasing in width, larger at the widest than at the narrowest width, and > 1 there. Not reproduced if the gain at the widest width is not larger than at the narrowest AND λ*(widest) ≤ λ*(narrowest). Inconclusive otherwise. A growing gain or a growing optimal ratio is what the Θ(n) argument predicts; the CI guards against calling noise a gain.",
+                rule: "Reproduced if the gain at the widest width is larger than at the narrowest AND its 95% CI at the widest width lies above 0. Not reproduced if the gain at the widest width is not larger than at the narrowest AND λ*(widest) ≤ λ*(narrowest). Inconclusive otherwise — in particular when only the selected ratio grows with width (non-decreasing, larger at the widest width): λ* is an argmax over one selection seed, so its trend alone can come from selection noise. A growing gain or a growing optimal ratio is what the Θ(n) argument predicts; the CI guards against calling noise a gain. (Amended after the first full run, on review: the first version also counted a growing λ* alone as reproduced, which passed with negative gains at every width; the amendment can only make the verdict stricter.)",
                 scaling: "widths 16, 32, 64 (quick: 16, 32), one transformer block, rank 4, 300 adaptation steps (quick: 60); the paper's argument is asymptotic in n, we can only check the trend over a factor 4 in width.",
                 decide: { e in
                     let g0 = e["c1.gain.narrowest"], g1 = e["c1.gain.widest"], low = e["c1.gain.widest.ci_low"]
@@ -64,9 +64,9 @@ public struct LoRAPlus: Paper {
                     let measured = "gain (test loss, nats) \(fmt(g0)) → \(fmt(g1)) (widest CI low \(fmt(low))); selected λ \(fmt(l0)) → \(fmt(l1))"
                     let gainGrows = g1 > g0 && low > 0
                     let ratioGrows = mono == 1 && l1 > l0 && l1 > 1
-                    if gainGrows || ratioGrows { return Judgement(.reproduced, measured: measured) }
+                    if gainGrows { return Judgement(.reproduced, measured: measured) }
                     if g1 <= g0 && l1 <= l0 { return Judgement(.notReproduced, measured: measured) }
-                    return Judgement(.inconclusive, measured: measured)
+                    return Judgement(.inconclusive, measured: measured + (ratioGrows ? "; only λ* grows" : ""))
                 }),
             Claim(
                 id: "c2",
@@ -147,6 +147,10 @@ public struct LoRAPlus: Paper {
         the catalog's 32 dropped for time), selected with **one** selection seed on a validation set; \
         the chosen points are then re-run with 3 fresh evaluation seeds (quick: 2). The selected $\\lambda^*$ \
         per width is therefore a noisy estimate.
+        - **Tuning budget.** LoRA+ searches 20 configurations (5 rates × 4 ratios) against LoRA's 5, \
+        so it effectively tunes $\\eta_B$ on a finer grid. The evaluation seeds are fresh, so the test \
+        numbers carry no selection bias, but the comparison favours LoRA+ rather than LoRA; a gain that \
+        fails to appear under this advantage is the stronger negative result.
         - **Metrics.** "Accuracy" is next-token top-1 accuracy on a test set from task B; the paper's \
         1–2% is task accuracy on GLUE. Speed-up uses the training loss on fresh task-B batches (an \
         unbiased estimate of the population loss at each step, since no batch repeats).
