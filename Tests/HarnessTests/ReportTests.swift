@@ -268,8 +268,20 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(back.quick!.metrics[1].value, .infinity)
     }
 
-    func testVerificationNamesPaperMetricAndNumbers() throws {
+    func testVerificationOnTheSamePlatformDemandsIdenticalNumbers() throws {
         let committed = Ledger.Entry(try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake")))
+        XCTAssertEqual(committed.platform, ReportEnvironment.platform)
+        let same = try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake"))
+        XCTAssertEqual(verificationFailures(same, against: committed), [])
+        let within = try PaperOutcome.run(ReportFakePaper(offset: 1e-4), RunContext(scale: .quick, slug: "fake"))
+        XCTAssertEqual(verificationFailures(within, against: committed), [
+            "fake metric x: committed 1.5, now 1.5001 (same platform as the ledger: must match exactly)",
+        ])
+    }
+
+    func testVerificationNamesPaperMetricAndNumbers() throws {
+        var committed = Ledger.Entry(try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake")))
+        committed.platform = "another machine"
         let same = try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake"))
         XCTAssertEqual(verificationFailures(same, against: committed), [])
         let within = try PaperOutcome.run(ReportFakePaper(offset: 1e-4), RunContext(scale: .quick, slug: "fake"))

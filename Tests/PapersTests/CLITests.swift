@@ -134,7 +134,7 @@ final class CLITests: XCTestCase {
 
         cli.papers = [CLIFakePaper(offset: 0.01)]
         XCTAssertEqual(cli("verify", "fake", "--out", folder.path), 1)
-        XCTAssertEqual(cli.stdout, ["fake metric x: committed 1.5, now 1.51 (tolerance 1e-06 + 0.001 × |committed|)",
+        XCTAssertEqual(cli.stdout, ["fake metric x: committed 1.5, now 1.51 (same platform as the ledger: must match exactly)",
                                     "verify: 1 failure"])
 
         cli.papers = [CLIFakePaper(offset: -1)]

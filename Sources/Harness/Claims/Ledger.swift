@@ -26,12 +26,17 @@ public struct Ledger: Codable, Equatable, Sendable {
         public var claims: [ClaimRecord]
         /// Every metric in recorded order.
         public var metrics: [Metric]
+        /// The compiler, OpenBLAS kernel and CPU that produced the numbers
+        /// (``ReportEnvironment/platform``). `verify` on the same platform demands identical
+        /// numbers; elsewhere each metric's tolerance applies.
+        public var platform: String?
 
-        public init(seed: UInt64, seeds: Int?, claims: [ClaimRecord], metrics: [Metric]) {
+        public init(seed: UInt64, seeds: Int?, claims: [ClaimRecord], metrics: [Metric], platform: String? = nil) {
             self.seed = seed
             self.seeds = seeds
             self.claims = claims
             self.metrics = metrics
+            self.platform = platform
         }
     }
 
@@ -125,6 +130,7 @@ extension Ledger.Entry {
                 if case .notTestable(let r) = c.judgement.verdict { reason = r }
                 return Ledger.ClaimRecord(id: c.claim.id, verdict: c.judgement.verdict.label, reason: reason, measured: c.judgement.measured)
             },
-            metrics: outcome.run.evidence.metrics)
+            metrics: outcome.run.evidence.metrics,
+            platform: ReportEnvironment.platform)
     }
 }

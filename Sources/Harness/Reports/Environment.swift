@@ -27,6 +27,10 @@ public struct ReportEnvironment: Sendable, Equatable {
                           cpu: cpuModel(), commit: gitCommit())
     }
 
+    /// What determines the bits of a result on this machine: compiler, OpenBLAS build and kernel,
+    /// CPU model. Two runs with the same platform, seed and code give identical numbers.
+    public static var platform: String { "Swift \(compilerVersion); \(openBLASConfiguration); \(cpuModel())" }
+
     /// The Swift compiler that built this binary.
     public static var compilerVersion: String {
         #if compiler(>=7.0)

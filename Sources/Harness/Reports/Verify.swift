@@ -5,10 +5,17 @@ import Foundation
 // `verify` re-runs each paper at quick scale with the committed seed and compares the outcome
 // with the committed quick entry: a changed verdict, or a metric outside the tolerance the
 // committed metric carries (`Metric.accepts`), is a failure naming paper, claim or metric, and
-// both numbers.
+// both numbers. On the platform that wrote the ledger (same compiler, OpenBLAS kernel and CPU)
+// a run is bit-for-bit reproducible, so there every metric must match exactly: any change to a
+// claim's code shows. Elsewhere, where BLAS rounding may differ, the tolerances apply.
 
 /// The failure lines for `outcome` against its committed quick-scale entry (empty when it matches).
-public func verificationFailures(_ outcome: PaperOutcome, against committed: Ledger.Entry) -> [String] {
+///
+/// - Parameter platform: this machine's ``ReportEnvironment/platform``; when it equals the
+///   entry's, metrics must be identical instead of within tolerance.
+public func verificationFailures(_ outcome: PaperOutcome, against committed: Ledger.Entry,
+                                 platform: String = ReportEnvironment.platform) -> [String] {
+    let exact = committed.platform == platform
     let slug = outcome.info.slug
     var failures: [String] = []
     for record in committed.claims where !outcome.claims.contains(where: { $0.claim.id == record.id }) {
@@ -30,7 +37,11 @@ public func verificationFailures(_ outcome: PaperOutcome, against committed: Led
             failures.append("\(slug) metric \(old.name): committed \(old.value), not recorded now")
             continue
         }
-        if !old.accepts(new.value) {
+        if exact {
+            if !(old.value == new.value || (old.value.isNaN && new.value.isNaN)) {
+                failures.append("\(slug) metric \(old.name): committed \(old.value), now \(new.value) (same platform as the ledger: must match exactly)")
+            }
+        } else if !old.accepts(new.value) {
             failures.append("\(slug) metric \(old.name): committed \(old.value), now \(new.value) (tolerance \(old.absoluteTolerance) + \(old.relativeTolerance) × |committed|)")
         }
     }
