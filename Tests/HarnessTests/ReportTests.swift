@@ -179,6 +179,38 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(found, [Excerpt(name: "shared", file: "Sources/Harness/Optimizers/Shared.swift", code: "func f() {\n    g()\n}")])
     }
 
+    func testLogAxesUseBaseTwoBelowTwoDecades() {
+        func script(_ xs: [Double]) -> String {
+            Figure(name: "f", title: "t", xLabel: "x", yLabel: "y", series: [Series("a", x: xs, y: xs.map { _ in 1 })],
+                   logX: true, caption: "c").gnuplotScript
+        }
+        XCTAssertTrue(script([16, 32, 64]).contains("set logscale x 2\n"))
+        XCTAssertTrue(script([1, 10, 1000]).contains("set logscale x 10\n"))
+    }
+
+    func testMathIsRewrittenForGitHubOutsideCodeAndTables() {
+        let markdown = """
+            Set $\\{1, 2\\}$ and norm $\\|x\\|\\,y$, `$\\{code\\}$`, literal \\{ outside.
+            $$
+            \\min_{\\|\\epsilon\\|\\le\\rho} f \\\\ g\\;h\\!k
+            $$
+            ```swift
+            /// $\\{x\\}$
+            ```
+            | $\\{a\\}$ | b |
+            """
+        XCTAssertEqual(gitHubSafeMath(markdown), """
+            Set $\\lbrace 1, 2\\rbrace $ and norm $\\Vert x\\Vert \\thinspace y$, `$\\{code\\}$`, literal \\{ outside.
+            $$
+            \\min_{\\Vert \\epsilon\\Vert \\le\\rho} f \\\\ g\\thickspace h\\negthinspace k
+            $$
+            ```swift
+            /// $\\{x\\}$
+            ```
+            | $\\{a\\}$ | b |
+            """)
+    }
+
     func testGnuplotDataAndScript() {
         let figure = Figure(name: "f", title: "T \"q\"", xLabel: "x", yLabel: "y",
                             series: [Series("a", x: [1, 2], y: [0.5, .nan], band: [0.25, 0.25]), Series("b", x: [], y: [], style: .linespoints)],
@@ -209,9 +241,9 @@ final class ReportTests: XCTestCase {
             set grid
             set autoscale xfix
             set offsets graph 0.02, graph 0.02, 0, 0
-            set key top right
+            set key below
             set style fill transparent solid 0.2 noborder
-            set logscale x 10
+            set logscale x 2
             set format x "%g"
             plot "f.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \\
                  "f.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "a", \\

@@ -62,6 +62,13 @@ extension Figure {
         return out
     }
 
+    /// 2 when the positive x values span less than a factor 100, else 10.
+    var logBaseX: Int {
+        let xs = series.flatMap(\.x).filter { $0 > 0 }
+        guard let low = xs.min(), let high = xs.max() else { return 10 }
+        return high / low < 100 ? 2 : 10
+    }
+
     /// The `.gp` script: reads `<name>.dat` and writes `<name>.svg` in the current folder.
     public var gnuplotScript: String {
         var lines = [
@@ -77,11 +84,13 @@ extension Figure {
             // Points at the ends of the x range stay inside the frame.
             "set autoscale xfix",
             "set offsets graph 0.02, graph 0.02, 0, 0",
-            "set key top right",
+            // Below the plot the legend can never hide a curve.
+            "set key below",
             "set style fill transparent solid 0.2 noborder",
         ]
         // Log axes get compact tick labels ("1e-06", not gnuplot's default "0.0000010").
-        if logX { lines.append("set logscale x 10"); lines.append("set format x \"%g\"") }
+        // Less than two decades of x gets base-2 ticks: base 10 would label one tick or none.
+        if logX { lines.append("set logscale x \(logBaseX)"); lines.append("set format x \"%g\"") }
         if logY { lines.append("set logscale y 10"); lines.append("set format y \"%g\"") }
         let file = quoted(name + ".dat")
         var plots: [String] = []

@@ -106,5 +106,5 @@ public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment
         | CPU | \(markdownCell(environment.cpu)) |
         | Commit | \(markdownCell(environment.commit)) |
         """)
-    return sections.joined(separator: "\n\n") + "\n"
+    return gitHubSafeMath(sections.joined(separator: "\n\n")) + "\n"
 }

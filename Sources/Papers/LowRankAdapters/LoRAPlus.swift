@@ -66,7 +66,8 @@ public struct LoRAPlus: Paper {
                     let ratioGrows = mono == 1 && l1 > l0 && l1 > 1
                     if gainGrows { return Judgement(.reproduced, measured: measured) }
                     if g1 <= g0 && l1 <= l0 { return Judgement(.notReproduced, measured: measured) }
-                    return Judgement(.inconclusive, measured: measured + (ratioGrows ? "; only λ* grows" : ""))
+                    let why = g1 > g0 ? "the gain grows but its CI at the widest width reaches 0" : (ratioGrows ? "only λ* grows" : "λ* grows without a growing gain")
+                    return Judgement(.inconclusive, measured: measured + "; " + why)
                 }),
             Claim(
                 id: "c2",
@@ -485,7 +486,9 @@ extension LoRAPlus {
 
             **Speed-up.** The mean training-loss curve of each arm's evaluation runs is averaged in \
             \(s.block)-step blocks; the target is LoRA's last block; speed-up = LoRA's steps to the target ÷ \
-            LoRA+'s.
+            LoRA+'s. When LoRA+ never reaches the target it is counted as reaching it one block after the \
+            budget (\(s.steps + s.block) steps), so such a speed-up is an upper bound below 1 \
+            (e.g. \(s.steps)/\(s.steps + s.block) = \(fmt(Double(s.steps) / Double(s.steps + s.block)))); the table marks those runs "not reached".
             """),
             .table(Table(caption: "Base models: pretraining and the starting point on task B (losses in nats/token).",
                          headers: ["width", "heads", "parameters", "task A loss (last 50 steps)", "task A optimum",
