@@ -539,9 +539,10 @@ extension LoRAPlus {
         results.append(.figure(Figure(
             name: "gain-vs-width", title: "Gain of LoRA+ over LoRA against width",
             xLabel: "width d", yLabel: "test loss LoRA − LoRA+ (nats)",
-            series: [Series("paired gain (mean over seeds)", x: widths.map { Double($0.width) }, y: widths.map { gain($0).mean }, style: .linespoints)],
+            series: [Series("paired gain (mean over seeds, 95% CI shaded)", x: widths.map { Double($0.width) }, y: widths.map { gain($0).mean },
+                            band: widths.map { gain($0).halfWidth.isFinite ? gain($0).halfWidth : 0 }, style: .linespoints)],
             logX: true, reference: (0, "no gain"),
-            caption: "c1 predicts a gain that grows with width.")))
+            caption: "c1 predicts a gain that grows with width; the shaded band is the paired 95% interval over evaluation seeds.")))
         results.append(.table(Table(
             caption: "c2: exact costs on the width-\(wide.width) model over 5 steps (LoRA+ with λ = 16).",
             headers: ["", "trainable parameters", "optimizer state (bytes)", "loss-and-gradient evaluations per step"],
