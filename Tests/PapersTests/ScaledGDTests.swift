@@ -146,6 +146,7 @@ final class ScaledGDTests: XCTestCase {
         XCTAssertEqual(a.map(\.name), b.map(\.name))
         // The post-hoc diagnostic is part of the run and deterministic too.
         XCTAssertTrue(a.contains { $0.name == "diagnostic.scaledgd.iters.kappa=100.m=30nr" }, "\(a.map(\.name))")
+        XCTAssertTrue(a.contains { $0.name == "diagnostic.stepsize.m=inf.scaledgd.eta=0.1.kappa=100.iters" }, "\(a.map(\.name))")
         for (x, y) in zip(a, b) {
             XCTAssertTrue(x.value == y.value || (x.value.isNaN && y.value.isNaN), "\(x.name): \(x.value) vs \(y.value)")
         }
@@ -282,5 +283,20 @@ final class ScaledGDDiagnosticTests: XCTestCase {
         XCTAssertGreaterThan(e["diagnostic.operator_error.\(k).m=100nr"], e["diagnostic.operator_error.\(k).m=1000nr"])
         // The section's figure is in the report.
         XCTAssertTrue(run.results.contains { if case let .figure(f) = $0 { return f.name == "diagnostic-sample-size" } else { return false } })
+        // Step-size study (large effects, the same at both scales): in the population limit every
+        // ScaledGD(λ) run reaches ε at every κ and the count does not grow with κ; at m = 1000nr⋆
+        // the excited spare columns make κ = 100 far slower than κ = 10.
+        for eta in ["0.03", "0.1", "0.3", "0.7"] {
+            for kappa in [10, 100, 1000] {
+                let key = "diagnostic.stepsize.m=inf.scaledgd.eta=\(eta).kappa=\(kappa)"
+                XCTAssertEqual(e["\(key).diverged"], 0, key)
+                XCTAssertEqual(e["\(key).budget_hits"], 0, key)
+            }
+            XCTAssertLessThan(e["diagnostic.stepsize.m=inf.scaledgd.eta=\(eta).kappa=1000.iters"],
+                              1.5 * e["diagnostic.stepsize.m=inf.scaledgd.eta=\(eta).kappa=10.iters"], eta)
+        }
+        XCTAssertGreaterThan(e["diagnostic.stepsize.m=1000nr.scaledgd.eta=0.3.kappa=100.iters"],
+                             10 * e["diagnostic.stepsize.m=1000nr.scaledgd.eta=0.3.kappa=10.iters"])
+        XCTAssertTrue(run.results.contains { if case let .figure(f) = $0 { return f.name == "diagnostic-step-size" } else { return false } })
     }
 }

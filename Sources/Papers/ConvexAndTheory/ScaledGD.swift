@@ -22,7 +22,8 @@ import Harness
 // of condition numbers, with GD as the baseline given the same step-size grid and tuning rule.
 // After the verdicts, a post-hoc diagnostic (end of the file and of the report; read by no claim)
 // reruns the overparameterised arms with more measurements, to test why c1 fails at the catalog's
-// sample size.
+// sample size, and then, at the largest sample size, with smaller fixed step sizes, to ask whether
+// the iteration counts are κ-independent once the theorem's assumptions hold.
 
 /// ScaledGD($\lambda$) for overparameterised low-rank matrix sensing (Xu, Shen, Chi, Ma 2023).
 public struct ScaledGDLambda: Paper {
@@ -168,7 +169,10 @@ public struct ScaledGDLambda: Paper {
         iterations. At $\\kappa=1000$ the failure is different: the overparameterised arm *diverges* within \
         its first few iterations at every sample size tried (up to $1000nr_\\star$, error still $23\\,\\sigma_{\\min}$), \
         because the step $\\eta=0.7$ tuned at $\\kappa=10$ with $\\lambda=0.1\\,\\sigma_{\\min}=10^{-4}$ makes the escape \
-        factor $1+\\eta\\sigma_1/\\lambda\\approx7000$ per step. The same step also makes single runs diverge at \
+        factor $1+\\eta\\sigma_1/\\lambda\\approx7000$ per step. A second post-hoc study (step sizes 0.03, 0.1, 0.3 fixed before it ran, \
+        and the tuned step) finds that at $m=1000nr_\\star$ the iteration counts stay κ-dependent and non-monotone (set by the spare \
+        columns' cubic tail wherever the operator error exceeds $\\sigma_{\\min}$), while in the population limit $m=\\infty$ \
+        ScaledGD(λ) reaches ε in a κ-independent number of iterations at every step, the tuned 0.7 included (no divergence). The same step also makes single runs diverge at \
         $\\kappa=10$ and $100$ (one seed of five each, marked in the iterations table). The exact-rank arm \
         has no spare directions and escapes both mechanisms in most runs (one divergence at $\\kappa=1000$). The claims keep $m=10nr_\\star$ and the tuned step, as fixed \
         before the run.
@@ -258,6 +262,12 @@ extension ScaledGDLambda {
         /// Seeds of the diagnostic: the first `diagnosticReps` seeds of the sweep (same basis and
         /// initial direction; only the operator is redrawn, larger).
         var diagnosticReps: Int
+        /// Post-hoc step-size study (no claim reads it), at the largest diagnostic sample size: both
+        /// overparameterised arms at these κ with each fixed step below, and at their tuned steps.
+        /// The steps were chosen before any of these runs, from the scalar overshoot estimate
+        /// $\eta^2\kappa/(4c_\lambda)$ (see ``stepStudyIntroduction``).
+        var stepStudyKappas: [Double] = [10, 100, 1000]
+        var stepStudySteps: [Double] = [0.03, 0.1, 0.3]
 
         init(_ context: RunContext) {
             n = context.pick(quick: 20, full: 30)
@@ -281,6 +291,8 @@ extension ScaledGDLambda {
             self.diagnosticMeasurementsPerDegree = [10, 30]
             self.diagnosticKappas = kappas.filter { $0 > 1 }.suffix(1).map { $0 }
             self.diagnosticReps = 1
+            self.stepStudyKappas = kappas.filter { $0 > 1 }
+            self.stepStudySteps = [0.1]
         }
 
         var measurements: Int { measurementsPerDegree * n * trueRank }
@@ -517,9 +529,19 @@ extension ScaledGDLambda {
         e.record("c3.scaledgd.train_residual", c3Residual[1], absoluteTolerance: 1e-9, relativeTolerance: 0.5)
 
         // MARK: Diagnostic: sample size (post hoc, read by no claim)
-        let diagnostic = try Self.sampleSizeDiagnostic(
+        let (diagnostic, largestNormals) = try Self.sampleSizeDiagnostic(
             context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances,
             sweepRuns: { k, rep in (sweep[Arm.gd.rawValue][k][rep], sweep[Arm.scaled.rawValue][k][rep]) })
+        let largestM = s.diagnosticMeasurementsPerDegree.max()!
+        let (stepStudyLarge, stepStudyOperatorError) = try Self.stepSizeStudy(
+            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "\(largestM)nr", normals: largestNormals,
+            reuse: { kappa, rep in diagnostic.first { $0.kappa == kappa && $0.measurementsPerDegree == largestM }.map { ($0.gd[rep], $0.scaled[rep]) } })
+        // Added after seeing the m = largestM rows: the population limit (exact isometry), the
+        // theorem's assumption in its strongest form, same seeds, starts and steps.
+        let (stepStudyPopulation, _) = try Self.stepSizeStudy(
+            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "inf",
+            normals: largestNormals.map { _ in PackedNormalOperator(populationOn: s.n) }, reuse: { _, _ in nil })
+        let stepStudy = stepStudyLarge + stepStudyPopulation
         func diagnosticIterations(_ runs: [Trajectory]) -> Double { mean(runs.map(iterations)) }
         func diagnosticHits(_ runs: [Trajectory]) -> Int { runs.filter { $0.reachedAt == nil && !$0.diverged }.count }
         func diagnosticFinal(_ runs: [Trajectory]) -> Double { geometricMean(runs.map { $0.errors.last! }) }
@@ -540,6 +562,15 @@ extension ScaledGDLambda {
                 e.record("diagnostic.scaledgd.off_subspace_error.\(key)", geometricMean(keptOff), absoluteTolerance: 1e-12, relativeTolerance: 0.5)
             }
             e.record("diagnostic.operator_error.\(key)", mean(cell.operatorError), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
+        }
+        for cell in stepStudy {
+            let key = "m=\(cell.sample).\(cell.method).eta=\(fmt(cell.eta)).kappa=\(Int(cell.kappa))"
+            e.record("diagnostic.stepsize.\(key).iters", diagnosticIterations(cell.runs), absoluteTolerance: 1, relativeTolerance: 0.05)
+            e.record("diagnostic.stepsize.\(key).budget_hits", Double(diagnosticHits(cell.runs)), absoluteTolerance: 0, relativeTolerance: 0)
+            e.record("diagnostic.stepsize.\(key).diverged", Double(cell.runs.filter(\.diverged).count), absoluteTolerance: 0, relativeTolerance: 0)
+        }
+        for (k, kappa) in s.stepStudyKappas.enumerated() {
+            e.record("diagnostic.stepsize.operator_error.kappa=\(Int(kappa))", mean(stepStudyOperatorError[k]), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
         }
 
         // MARK: Setup
@@ -698,9 +729,66 @@ extension ScaledGDLambda {
             .text(Self.diagnosticReading(diagnostic, settings: s, etaGD: etaGD, etaScaled: etaScaled)),
         ]
 
+        // The step-size study: rows (operator, method, η), columns κ.
+        let studySteps = Self.stepStudyRows(settings: s, etaGD: etaGD, etaScaled: etaScaled)
+        let studySamples = ["\(largestM)nr", "inf"]
+        func sampleLabel(_ sample: String) -> String { sample == "inf" ? "∞ (population)" : "\(largestM)·n·r⋆" }
+        func studyCell(_ sample: String, _ method: String, _ eta: Double, _ kappa: Double) -> StepStudyCell? {
+            stepStudy.first { $0.sample == sample && $0.method == method && $0.eta == eta && $0.kappa == kappa }
+        }
+        /// Mean iterations as in the sweep, plus the final error of the runs that hit the budget.
+        func studyRunsCell(_ runs: [Trajectory]) -> String {
+            let hit = runs.filter { $0.reachedAt == nil && !$0.diverged }
+            return runsCell(runs) + (hit.isEmpty ? "" : "; final error \(fmt(diagnosticFinal(hit)))")
+        }
+        let studyTable = Table(
+            caption: "Diagnostic (post hoc): iterations to ε = \(fmt(s.epsilon)) at m = \(largestM)·n·r⋆ = \(largestM * s.n * s.trueRank) and in the population limit m = ∞ (r = \(s.overRank), budget \(s.budget), \(s.diagnosticReps == 1 ? "first seed" : "first \(s.diagnosticReps) seeds") of the sweep, λ = \(fmt(s.dampingConstant))·σ_min), for fixed step sizes chosen before these runs and for each method's tuned step (marked). Mean over seeds; a run that misses ε, by the budget or by diverging, counts as the budget and makes the mean a lower bound (≥); for budget hits, the geometric-mean error where they stopped. Growth = mean iterations at κ = \(fmt(s.stepStudyKappas.last!)) over κ = \(fmt(s.stepStudyKappas.first!)), given only when every run at both ends reached ε. cubic tail = √(r−r⋆)·λ/(2ηε‖M⋆‖_F), the iterations after which fully excited spare columns are certainly below ε.",
+            headers: ["m", "method", "η"] + s.stepStudyKappas.map { "κ = \(fmt($0))" } + ["growth κ = \(fmt(s.stepStudyKappas.first!)) → \(fmt(s.stepStudyKappas.last!))", "cubic tail at κ = \(s.stepStudyKappas.map { fmt($0) }.joined(separator: ", "))"],
+            rows: studySamples.flatMap { sample in studySteps.map { row in
+                let cells = s.stepStudyKappas.map { studyCell(sample, row.method, row.eta, $0) }
+                let ends = [cells.first!, cells.last!].compactMap { $0 }
+                let growth = ends.count == 2 && ends.allSatisfy { $0.runs.allSatisfy { $0.reachedAt != nil } }
+                    ? "×" + fmt(diagnosticIterations(ends[1].runs) / diagnosticIterations(ends[0].runs)) : "—"
+                let tail = row.method == "gd" || sample == "inf" ? "—" : s.stepStudyKappas.map { fmt(Self.cubicTailIterations(settings: s, kappa: $0, eta: row.eta)) }.joined(separator: ", ")
+                return [sampleLabel(sample), row.method == "gd" ? "GD" : "ScaledGD(λ)", fmt(row.eta) + (row.tuned ? " (tuned)" : "")]
+                    + cells.map { $0.map { studyRunsCell($0.runs) } ?? "—" } + [growth, tail]
+            } })
+        var studySeries = [Series]()
+        var studyDropped = [String]()
+        for sample in studySamples {
+            // GD is drawn at its tuned step only (its other steps are slower by about 1/η, see the table).
+            for row in studySteps where row.method == "scaledgd" || row.tuned {
+                // A κ where some run diverged has no iteration count to draw; budget hits sit on the budget line.
+                let points = s.stepStudyKappas.compactMap { kappa -> (Double, Double)? in
+                    guard let c = studyCell(sample, row.method, row.eta, kappa), !c.runs.contains(where: \.diverged) else { return nil }
+                    return (kappa, diagnosticIterations(c.runs))
+                }
+                let name = "\(row.method == "gd" ? "GD" : "ScaledGD(λ)") η=\(fmt(row.eta))\(row.tuned ? " (tuned)" : ""), m=\(sample == "inf" ? "∞" : "\(largestM)nr⋆")"
+                if points.count < s.stepStudyKappas.count {
+                    let missing = s.stepStudyKappas.filter { k in !points.contains { $0.0 == k } }
+                    studyDropped.append("\(name) at κ = \(missing.map { fmt($0) }.joined(separator: ", "))")
+                }
+                if !points.isEmpty {
+                    studySeries.append(Series(name, x: points.map(\.0), y: points.map(\.1), style: .linespoints))
+                }
+            }
+        }
+        let studyFigure = Figure(
+            name: "diagnostic-step-size", title: "Diagnostic: iterations to ε against κ (r = \(s.overRank))",
+            xLabel: "condition number κ", yLabel: "iterations to ε (mean over seeds)",
+            series: studySeries, logX: true, logY: true, reference: (Double(s.budget), "iteration budget"),
+            caption: "Flat lines are κ-independent iteration counts; points on the budget line did not reach ε. GD is drawn at its tuned step only. "
+                + (studyDropped.isEmpty ? "" : "Not drawn (some run diverged): \(studyDropped.joined(separator: "; ")). ")
+                + "Post hoc: read by no claim.")
+        let studyBlocks: [ReportBlock] = [
+            .text(Self.stepStudyIntroduction(settings: s, etaGD: etaGD, etaScaled: etaScaled)),
+            .table(studyTable), .figure(studyFigure),
+            .text(Self.stepStudyReading(stepStudy, rows: studySteps, operatorError: stepStudyOperatorError, settings: s)),
+        ]
+
         return PaperRun(evidence: e, setup: setup, results: [
             .table(iterTable), .figure(iterFigure), .figure(curveFigure), .table(rateTable), .table(c3Table), .figure(c3Figure),
-        ] + diagnosticBlocks)
+        ] + diagnosticBlocks + studyBlocks)
     }
 }
 
@@ -768,6 +856,13 @@ struct PackedNormalOperator {
         h.scale(by: 1 / Double(m))
         measurements = m
         matrix = h
+    }
+
+    /// The population limit $m\to\infty$: $H=I$, so $\tfrac1m\mathcal A^*\mathcal A(M)=M$ exactly (an exact
+    /// isometry, RIP constant 0) and $f(X)=\tfrac14\|XX^\top-M_\star\|_F^2$. `measurements` is 0.
+    init(populationOn n: Int) {
+        measurements = 0
+        matrix = Tensor<Double>.identity(n * (n + 1) / 2)
     }
 
     /// $\mathrm{smat}(H\,\mathrm{svec}(M))=\tfrac1m\mathcal A^*\mathcal A(M)$ for each symmetric matrix; `layout`
@@ -849,6 +944,13 @@ extension ScaledGDLambda {
         return Double(s.overRank - s.trueRank).squareRoot() * lambda / (2 * eta * Double(s.budget)) / norm
     }
 
+    /// The iterations after which ``cubicTailBound`` is at ε: $\sqrt{r-r_\star}\,\lambda/(2\eta\varepsilon\|M_\star\|_F)$.
+    static func cubicTailIterations(settings s: Settings, kappa: Double, eta: Double) -> Double {
+        var one = s
+        one.budget = 1
+        return (cubicTailBound(settings: one, kappa: kappa, eta: eta) / s.epsilon).rounded(.up)
+    }
+
     /// Runs the diagnostic. `sweepRuns(kappaIndex, rep)` returns the sweep's (GD, ScaledGD(λ)) runs at
     /// r = 2r⋆, which serve as the m = `measurementsPerDegree` row without being rerun. Larger m use
     /// a fresh operator per seed (stream `diagnostic/m=<c>nr/rep k/sensing`) with the sweep's basis
@@ -857,8 +959,9 @@ extension ScaledGDLambda {
         _ context: RunContext, settings s: Settings, etaGD: Double, etaScaled: Double,
         instances: [(sensing: GaussianSensingOperator, basis: Tensor<Double>, start: Tensor<Double>)],
         sweepRuns: (Int, Int) -> (gd: Trajectory, scaled: Trajectory)
-    ) throws -> [SampleSizeCell] {
+    ) throws -> (cells: [SampleSizeCell], largestNormals: [PackedNormalOperator]) {
         var cells = [SampleSizeCell]()
+        var largestNormals = [PackedNormalOperator]()
         for c in s.diagnosticMeasurementsPerDegree {
             var row = s.diagnosticKappas.map { SampleSizeCell(kappa: $0, measurementsPerDegree: c) }
             for rep in 0..<s.diagnosticReps {
@@ -888,6 +991,7 @@ extension ScaledGDLambda {
                     ] }
                     done = try runTogether(jobs, epsilon: s.epsilon, budget: s.budget, normal: normal)
                 }
+                if c == s.diagnosticMeasurementsPerDegree.max() { largestNormals.append(normal) }
                 for k in row.indices {
                     row[k].gd.append(done[2 * k])
                     row[k].scaled.append(done[2 * k + 1])
@@ -897,7 +1001,7 @@ extension ScaledGDLambda {
             }
             cells += row
         }
-        return cells
+        return (cells, largestNormals)
     }
 
     /// The opening of the report's post-hoc section: what is rerun and why.
@@ -982,6 +1086,168 @@ extension ScaledGDLambda {
         summary += " None of this changes a verdict: c1 is judged, as fixed in advance, at m = \(s.measurementsPerDegree)·n·r⋆."
         sentences.append(summary)
         return sentences.joined(separator: "\n\n")
+    }
+}
+
+// MARK: - Diagnostic: step size at the largest sample size (post hoc)
+//
+// Added after the sample-size diagnostic, to ask the next question: once the measurements are many
+// enough to lift the stall and the step is small, are ScaledGD(λ)'s iteration counts independent of
+// κ? No claim reads it. The fixed steps were chosen before any of these runs (see
+// ``stepStudyIntroduction`` for the reason), and GD runs at the same steps for contrast.
+
+extension ScaledGDLambda {
+    /// One (method, η, κ) cell of the step-size study, one run per seed.
+    struct StepStudyCell {
+        /// The operator: "<c>nr" for m = c·n·r⋆, "inf" for the population limit.
+        var sample: String
+        var method: String
+        var eta: Double
+        var kappa: Double
+        var runs: [Trajectory] = []
+    }
+
+    /// The study's rows: for each method the fixed steps and its tuned step, ascending in η.
+    static func stepStudyRows(settings s: Settings, etaGD: Double, etaScaled: Double) -> [(method: String, eta: Double, tuned: Bool)] {
+        [("scaledgd", etaScaled), ("gd", etaGD)].flatMap { method, tunedEta in
+            (s.stepStudySteps.filter { $0 != tunedEta }.map { (method: method, eta: $0, tuned: false) } + [(method: method, eta: tunedEta, tuned: true)])
+                .sorted { $0.eta < $1.eta }
+        }
+    }
+
+    /// Runs the study on the first seeds of the sweep with the largest diagnostic operator of each
+    /// seed (`normals`), same basis and initial factor. Runs at a method's tuned step that the
+    /// sample-size diagnostic already made (`reuse(κ, rep)`) are taken from it, not rerun. Also
+    /// returns, per κ, the operator's error off the column space (relative to σ_min) for each seed.
+    static func stepSizeStudy(
+        _ context: RunContext, settings s: Settings, etaGD: Double, etaScaled: Double,
+        instances: [(sensing: GaussianSensingOperator, basis: Tensor<Double>, start: Tensor<Double>)],
+        sample: String, normals: [PackedNormalOperator],
+        reuse: (Double, Int) -> (gd: Trajectory, scaled: Trajectory)?
+    ) throws -> (cells: [StepStudyCell], operatorError: [[Double]]) {
+        let rows = stepStudyRows(settings: s, etaGD: etaGD, etaScaled: etaScaled)
+        var cells = rows.flatMap { row in s.stepStudyKappas.map { StepStudyCell(sample: sample, method: row.method, eta: row.eta, kappa: $0) } }
+        var operatorError = [[Double]](repeating: [], count: s.stepStudyKappas.count)
+        for (rep, normal) in normals.enumerated() {
+            context.progress.report(context.slug, "diagnostic: step sizes, m = \(sample), seed \(rep + 1)/\(normals.count)")
+            let inst = instances[rep]
+            let p = complementProjector(inst.basis)
+            var jobs = [Job](), owner = [Int]()
+            for (ci, cell) in cells.enumerated() {
+                let problem = MatrixSensingProblem(sensing: inst.sensing, basis: inst.basis,
+                                                   singularValues: MatrixSensingProblem.geometricSpectrum(rank: s.trueRank, conditionNumber: cell.kappa))
+                let tuned = cell.eta == (cell.method == "gd" ? etaGD : etaScaled)
+                if tuned, let pair = reuse(cell.kappa, rep) {
+                    cells[ci].runs.append(cell.method == "gd" ? pair.gd : pair.scaled)
+                    continue
+                }
+                let update: FactorUpdate = cell.method == "gd"
+                    ? .gradientDescent(stepSize: cell.eta)
+                    : .scaledGD(stepSize: cell.eta, damping: damping(for: problem, c: s.dampingConstant))
+                jobs.append(Job(problem: problem, start: inst.start, update: update))
+                owner.append(ci)
+            }
+            let done = try runTogether(jobs, epsilon: s.epsilon, budget: s.budget, normal: normal)
+            for (j, ci) in owner.enumerated() { cells[ci].runs.append(done[j]) }
+            for (k, kappa) in s.stepStudyKappas.enumerated() {
+                let problem = MatrixSensingProblem(sensing: inst.sensing, basis: inst.basis,
+                                                   singularValues: MatrixSensingProblem.geometricSpectrum(rank: s.trueRank, conditionNumber: kappa))
+                operatorError[k].append(try offSubspaceOperatorError(problem, normal: normal, projector: p))
+            }
+        }
+        return (cells, operatorError)
+    }
+
+    /// The opening of the step-size section: the question, the fixed steps and why they were chosen.
+    static func stepStudyIntroduction(settings s: Settings, etaGD: Double, etaScaled: Double) -> String {
+        let largestM = s.diagnosticMeasurementsPerDegree.max()!
+        let overshoot = s.stepStudySteps.map { "\(fmt($0)): \(fmt($0 * $0 * s.stepStudyKappas.last! / (4 * s.dampingConstant), 2))" }
+        return """
+        ### Diagnostic: step size at the largest sample size (post hoc)
+
+        *Also added after the verdicts were fixed and read by no claim.* The next question is whether, \
+        when its assumptions hold more closely (enough measurements, a step in the theory's \
+        small-constant regime), ScaledGD(λ)'s iteration count is independent of κ. We take the largest \
+        sample size above, $m=\(largestM)\\,n\\,r_\\star$, the same seeds, bases, initial factors, operators, budget \
+        and ε, and run both overparameterised arms ($r=\(s.overRank)$) at $\\kappa\\in\\{\(s.stepStudyKappas.map { fmt($0) }.joined(separator: ", "))\\}$ \
+        with the fixed steps $\\eta\\in\\{\(s.stepStudySteps.map { fmt($0) }.joined(separator: ", "))\\}$ and with each method's tuned step \
+        (GD \(fmt(etaGD)), ScaledGD(λ) \(fmt(etaScaled))). **Why these steps (chosen before any of these runs).** In the scalar \
+        picture of one direction $u$ with target $\\sigma_1=1$, ScaledGD(λ) multiplies a small $u$ by $1+\\eta\\sigma_1/\\lambda$ per step, \
+        and the step that starts from $u^2\\approx\\lambda$ lands near $u^2\\approx\\eta^2\\sigma_1^2/(4\\lambda)=\\eta^2\\kappa/(4c_\\lambda)$: an \
+        overshoot past $\\sigma_1$ that grows with $\\eta^2\\kappa$, after which $u$ shrinks back at about $1-\\eta$ per step. \
+        At κ = \(fmt(s.stepStudyKappas.last!)) with $c_\\lambda=\(fmt(s.dampingConstant))$ this overshoot is \(overshoot.joined(separator: ", ")) \
+        for the fixed steps, against \(fmt(etaScaled * etaScaled * s.stepStudyKappas.last! / (4 * s.dampingConstant), 2)) at the tuned \
+        \(fmt(etaScaled)). The steps span that range down to an overshoot of order one at the largest κ; smaller steps would only \
+        lengthen the $\\log(1/\\varepsilon)/\\eta$ tail. The picture also predicts that no fixed η removes κ entirely: \
+        recovering from the overshoot costs about $\\log(\\eta^2\\kappa/4c_\\lambda)/\\eta$ iterations, a $\\log\\kappa$ term like the \
+        theorem's. GD runs at the same steps for contrast; its stability limit is set by $\\|M_\\star\\|=1$ and does not move \
+        with κ, so smaller steps only slow it down. Note that even at this $m$ the operator's error off the column space of \
+        $M_\\star$ is not small next to $\\sigma_{\\min}$ at the largest κ (see the text below the table), so the RIP \
+        assumption holds there only partly. After seeing the $m=\(largestM)\\,n\\,r_\\star$ rows we added the population \
+        limit $m=\\infty$ (gradient of $\\tfrac14\\|XX^\\top-M_\\star\\|_F^2$, an exact isometry) with the same seeds, starts and steps: \
+        the theorem's assumption in its strongest form.
+        """
+    }
+
+    /// The closing paragraph of the step-size section, written from its numbers.
+    static func stepStudyReading(_ cells: [StepStudyCell], rows: [(method: String, eta: Double, tuned: Bool)], operatorError: [[Double]], settings s: Settings) -> String {
+        func iters(_ runs: [Trajectory]) -> Double { mean(runs.map { Double($0.diverged ? s.budget : ($0.reachedAt ?? s.budget)) }) }
+        func describe(_ c: StepStudyCell) -> String {
+            let diverged = c.runs.filter(\.diverged).count
+            let hits = c.runs.filter { $0.reachedAt == nil && !$0.diverged }
+            if diverged == 0 && hits.isEmpty { return fmt(iters(c.runs)) }
+            var parts = [String]()
+            if diverged > 0 { parts.append("\(diverged)/\(c.runs.count) diverged") }
+            if !hits.isEmpty { parts.append("\(hits.count)/\(c.runs.count) at the budget, error \(fmt(geometricMean(hits.map { $0.errors.last! })))") }
+            return parts.joined(separator: ", ")
+        }
+        let opErr = zip(s.stepStudyKappas, operatorError).map { "\(fmt(mean($1), 2)) at κ = \(fmt($0))" }.joined(separator: ", ")
+        let largestM = s.diagnosticMeasurementsPerDegree.max()!
+        var sentences = ["At m = \(largestM)·n·r⋆ the operator's error off the column space is \(opErr) (in units of σ_min); in the population limit it is 0."]
+        for sample in ["\(largestM)nr", "inf"] { for method in ["scaledgd", "gd"] {
+            let name = (method == "gd" ? "GD" : "ScaledGD(λ)") + (sample == "inf" ? " at m = ∞" : " at m = \(largestM)·n·r⋆")
+            let lines = rows.filter { $0.method == method }.map { row -> String in
+                let byKappa = s.stepStudyKappas.compactMap { k in cells.first { $0.sample == sample && $0.method == method && $0.eta == row.eta && $0.kappa == k } }
+                let clean = byKappa.allSatisfy { $0.runs.allSatisfy { $0.reachedAt != nil } }
+                let growth = clean ? " (×\(fmt(iters(byKappa.last!.runs) / iters(byKappa.first!.runs))) from κ = \(fmt(s.stepStudyKappas.first!)) to \(fmt(s.stepStudyKappas.last!)))" : ""
+                return "η = \(fmt(row.eta))\(row.tuned ? " (tuned)" : ""): \(byKappa.map(describe).joined(separator: " → "))\(growth)"
+            }
+            sentences.append("\(name), mean iterations to ε over κ = \(s.stepStudyKappas.map { fmt($0) }.joined(separator: ", ")): \(lines.joined(separator: "; ")).")
+        } }
+        // What it shows, in plain words, from the same numbers.
+        func cellsOf(_ sample: String, _ method: String, _ eta: Double) -> [StepStudyCell] {
+            s.stepStudyKappas.compactMap { k in cells.first { $0.sample == sample && $0.method == method && $0.eta == eta && $0.kappa == k } }
+        }
+        func clean(_ cs: [StepStudyCell]) -> Bool { cs.allSatisfy { $0.runs.allSatisfy { $0.reachedAt != nil } } }
+        let scaledRows = rows.filter { $0.method == "scaledgd" }
+        let population = scaledRows.map { cellsOf("inf", "scaledgd", $0.eta) }
+        let growths = population.filter(clean).map { iters($0.last!.runs) / iters($0.first!.runs) }
+        var plain = [String]()
+        if population.allSatisfy(clean), let lo = growths.min(), let hi = growths.max() {
+            plain.append("**What this shows.** Where the theorem's assumption holds exactly (m = ∞), ScaledGD(λ)'s iteration count does not grow with κ: at every step, including the tuned \(fmt(scaledRows.first { $0.tuned }!.eta)), every run reaches ε and the count changes by a factor \(fmt(lo, 2))–\(fmt(hi, 2)) from κ = \(fmt(s.stepStudyKappas.first!)) to \(fmt(s.stepStudyKappas.last!)), while it scales like 1/η (the $\\log(1/\\varepsilon)/\\eta$ term). The overshoot estimate used to choose the steps was too pessimistic: it did not cost a visible $\\log\\kappa$ here.")
+        } else {
+            plain.append("**What this shows.** Even in the population limit (m = ∞) not every ScaledGD(λ) run reaches ε at every κ, so this test does not show κ-independent iteration counts.")
+        }
+        let gdTuned = cellsOf("inf", "gd", rows.first { $0.method == "gd" && $0.tuned }!.eta)
+        if gdTuned.count == s.stepStudyKappas.count {
+            plain.append("GD at its tuned step, on the same problems, needs \(gdTuned.map { clean([$0]) ? fmt(iters($0.runs)) : "more than the budget (\(s.budget))" }.joined(separator: " → ")) iterations.")
+        }
+        let finite = scaledRows.map { cellsOf("\(largestM)nr", "scaledgd", $0.eta) }
+        let excited = s.stepStudyKappas.indices.filter { mean(operatorError[$0]) > 1 }
+        if !excited.isEmpty {
+            let pairs = scaledRows.indices.flatMap { i in excited.compactMap { k -> String? in
+                guard k < finite[i].count, clean([finite[i][k]]) else { return nil }
+                return "\(fmt(iters(finite[i][k].runs))) vs \(fmt(cubicTailIterations(settings: s, kappa: s.stepStudyKappas[k], eta: scaledRows[i].eta))) at η = \(fmt(scaledRows[i].eta)), κ = \(fmt(s.stepStudyKappas[k]))"
+            } }
+            plain.append("At m = \(largestM)·n·r⋆ the answer is no, and the sample size is why: at κ = \(excited.map { fmt(s.stepStudyKappas[$0]) }.joined(separator: ", ")) the operator's error off the column space exceeds σ_min, the spare columns are excited, and the count is set by their damping-limited cubic tail, at most about √(r−r⋆)·λ/(2ηε‖M⋆‖_F) iterations (observed vs that estimate: \(pairs.joined(separator: "; "))). Because λ ∝ σ_min = 1/κ, that tail is shorter at larger κ, which makes the counts non-monotone in κ.")
+        }
+        let tunedFinite = finite[scaledRows.firstIndex { $0.tuned }!]
+        let tunedPopulation = population[scaledRows.firstIndex { $0.tuned }!]
+        if let k = tunedFinite.indices.last, tunedFinite[k].runs.allSatisfy(\.diverged), clean([tunedPopulation[k]]) {
+            plain.append("The tuned step's divergence at κ = \(fmt(s.stepStudyKappas[k])) also needs the finite operator: with m = ∞ the same step reaches ε in \(fmt(iters(tunedPopulation[k].runs))) iterations.")
+        }
+        plain.append("So, in this test, the κ-dependence and the divergences behind c1's verdict come from the sample size, not from ScaledGD(λ) under its assumptions. None of this changes a verdict: c1 and c2 are judged, as fixed in advance, at m = \(s.measurementsPerDegree)·n·r⋆ with the tuned steps.")
+        return sentences.joined(separator: " ") + "\n\n" + plain.joined(separator: " ")
     }
 }
 
