@@ -9,7 +9,7 @@ set ylabel "training loss"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
-set key top right
+set key below
 set style fill transparent solid 0.2 noborder
 set logscale x 10
 set format x "%g"

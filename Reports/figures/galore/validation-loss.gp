@@ -9,7 +9,7 @@ set ylabel "validation loss (nats/token)"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
-set key top right
+set key below
 set style fill transparent solid 0.2 noborder
 plot "validation-loss.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
      "validation-loss.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "AdamW", \

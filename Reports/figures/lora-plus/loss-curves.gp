@@ -9,7 +9,7 @@ set ylabel "training loss (nats/token, 10-step blocks)"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
-set key top right
+set key below
 set style fill transparent solid 0.2 noborder
 plot "loss-curves.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "LoRA (η = 0.03)", \
      "loss-curves.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "LoRA+ (η_A = 0.01, λ = 8)", \

@@ -9,9 +9,9 @@ set ylabel "validation loss (best over η_A)"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
-set key top right
+set key below
 set style fill transparent solid 0.2 noborder
-set logscale x 10
+set logscale x 2
 set format x "%g"
 plot "ratio-sweep.dat" index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#1f77b4" title "width 16", \
      "ratio-sweep.dat" index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#ff7f0e" title "width 32", \

@@ -9,7 +9,7 @@ set ylabel "test accuracy %"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
-set key top right
+set key below
 set style fill transparent solid 0.2 noborder
 plot "c1-test-accuracy.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
      "c1-test-accuracy.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "SGD", \

@@ -9,7 +9,7 @@ set ylabel "relative error"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
-set key top right
+set key below
 set style fill transparent solid 0.2 noborder
 set logscale y 10
 set format y "%g"
