@@ -71,8 +71,9 @@ public struct AdamPaper: Paper {
                     let invariance = eps0 <= 1e-4 && eps8 <= 0.05 && sgd >= 0.5
                     let memoryOK = memory == 2
                     let measured = "deviation ε≈0: \(shown(eps0)), ε=1e-8: \(shown(eps8)), SGD: \(shown(sgd)); state/parameter bytes \(shown(memory)); early loss without/with correction \(shown(bc, 3))"
-                    if !invariance || !memoryOK || bc <= 1.0 { return Judgement(.notReproduced, measured: measured) }
-                    return Judgement(bc >= 1.05 ? .reproduced : .inconclusive, measured: measured)
+                    let parts = "; (a) invariance \(invariance ? "holds" : "fails"), (b) memory \(memoryOK ? "holds" : "fails"), (c) bias correction \(bc >= 1.05 ? "helps" : bc > 1.0 ? "undecided" : "does not help")"
+                    if !invariance || !memoryOK || bc <= 1.0 { return Judgement(.notReproduced, measured: measured + parts) }
+                    return Judgement(bc >= 1.05 ? .reproduced : .inconclusive, measured: measured + parts)
                 }),
             Claim(
                 id: "c2",

@@ -152,6 +152,9 @@ public struct LoRAPlus: Paper {
         so it effectively tunes $\\eta_B$ on a finer grid. The evaluation seeds are fresh, so the test \
         numbers carry no selection bias, but the comparison favours LoRA+ rather than LoRA; a gain that \
         fails to appear under this advantage is the stronger negative result.
+        - **Grid edges.** The learning-rate grid was fixed before the first run and not widened after it. \
+        LoRA's chosen rate sits at the top of the grid at every width (c3's rule turns exactly this into \
+        "inconclusive"; c1's rule has no such guard), so LoRA may be under-tuned, which favours LoRA+.
         - **Metrics.** "Accuracy" is next-token top-1 accuracy on a test set from task B; the paper's \
         1–2% is task accuracy on GLUE. Speed-up uses the training loss on fresh task-B batches (an \
         unbiased estimate of the population loss at each step, since no batch repeats).

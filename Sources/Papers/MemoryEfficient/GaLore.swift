@@ -188,6 +188,9 @@ public struct GaLore: Paper {
         fp32 parameter including frozen ones and adapters. The paper's total-memory figures also include \
         activations and use BF16 weights; we report weights + gradients + state but judge only the state.
         - **c4** cannot run here; the report shows the byte counts of the same formulas at the LLaMA-7B shape.
+        - **Grid edges.** The learning-rate grid was fixed before the first run and not widened after it. \
+        An arm whose chosen rate lies at the edge of the grid (see the ✓ in the sweep tables) may be \
+        under-tuned there, which favours neither method systematically but weakens close comparisons.
         """
     }
 
