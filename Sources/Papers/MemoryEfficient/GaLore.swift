@@ -400,6 +400,10 @@ extension GaLore {
     ///
     /// The only difference from ``ChainedOptimizer/adamW(_:learningRate:beta1:beta2:eps:weightDecay:amsgrad:)``
     /// is the projection wrapped around the Adam scaling of the low-rank group.
+    ///
+    /// Weight decay is applied torch-style, `p ← p − η(u + λp)`; the Hugging Face-style reference
+    /// (`galore_torch.AdamW`) decays the already-updated weight, `(p − ηu)(1 − ηλ)`, which differs
+    /// by `η²λu`. No golden trajectory and no experiment here uses a nonzero decay.
     public static func optimizer(_ parameters: [Parameter], learningRate: LearningRate, beta1: Double = 0.9,
                                  beta2: Double = 0.999, eps: Float = 1e-6, weightDecay: Float = 0,
                                  moments: Moments = .fp32(.beforeBiasCorrection),
