@@ -82,3 +82,11 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(Format.decimalExponent(999.99), 2)
     }
 }
+
+final class FormatCountedTests: XCTestCase {
+    func testCountedPluralises() {
+        XCTAssertEqual(Format.counted(1, "seed"), "1 seed")
+        XCTAssertEqual(Format.counted(0, "seed"), "0 seeds")
+        XCTAssertEqual(Format.counted(3, "selection seed"), "3 selection seeds")
+    }
+}

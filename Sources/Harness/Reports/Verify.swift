@@ -62,13 +62,11 @@ public struct VerificationSummary: Sendable, Equatable {
     /// The one-line summary printed when everything matches.
     public var line: String {
         failures.isEmpty
-            ? "verify: \(counted(papers, "paper")), \(counted(claims, "claim")), \(counted(metrics, "metric")) match the committed quick-scale ledgers"
-            : "verify: \(counted(failures.count, "failure"))"
+            ? "verify: \(Format.counted(papers, "paper")), \(Format.counted(claims, "claim")), \(Format.counted(metrics, "metric")) match the committed quick-scale ledgers"
+            : "verify: \(Format.counted(failures.count, "failure"))"
     }
 }
 
-/// `1 paper`, `2 papers`.
-private func counted(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }
 
 /// Re-runs `papers` at quick scale in memory (writing nothing) and compares each with the quick
 /// entry of its ledger under `folder`. A paper without one fails.

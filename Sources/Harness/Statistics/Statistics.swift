@@ -158,6 +158,12 @@ public struct Summary: Sendable, Equatable {
 /// Locale-independent number formatting for reports, so that a report is byte-identical
 /// whatever the machine's language settings.
 public enum Format {
+    /// A count with its noun, singular or plural: `counted(1, "seed") == "1 seed"`,
+    /// `counted(3, "seed") == "3 seeds"`.
+    public static func counted(_ count: Int, _ noun: String) -> String {
+        count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+    }
+
     /// `x` with exactly `decimals` digits after the point (`fixed(2.5, 2) == "2.50"`); rounding
     /// is half away from zero on the binary value. NaN prints `"NaN"`, infinities `"inf"`/`"-inf"`.
     public static func fixed(_ x: Double, _ decimals: Int) -> String {

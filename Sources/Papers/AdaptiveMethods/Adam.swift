@@ -495,7 +495,7 @@ extension AdamPaper {
             one step on the digits MLP, divided by 4 × the parameter count. **(ablation)** Digits MLP, batch \
             32, Adam with β₁ = 0.9 and β₂ ∈ {0.99, 0.999}, with and without bias correction, every learning \
             rate of the grid \(settings.learningRates.map { shown($0, 2) }.joined(separator: ", ")), \
-            \(settings.ablationSeeds) seed(s); the metric is the full training loss after \
+            \(Format.counted(settings.ablationSeeds, "seed")); the metric is the full training loss after \
             \(settings.ablationSteps) steps.
             """))
         results.append(.text("### c1: invariance to diagonal gradient rescaling, memory, bias correction"))
@@ -519,7 +519,7 @@ extension AdamPaper {
             **c3, c4.** Arms: Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8), SGD with Nesterov momentum 0.9, AdaGrad \
             (ε = 1e-10), RMSProp (α = 0.99, ε = 1e-8), AdaMax (β₁ = 0.9, β₂ = 0.999, ε = 1e-8). Every arm is \
             tuned over the learning rates \(settings.learningRates.map { shown($0, 2) }.joined(separator: ", ")) by \
-            \(rule.description), with \(settings.selectionSeeds) selection seed(s), then re-run with \
+            \(rule.description), with \(Format.counted(settings.selectionSeeds, "selection seed")), then re-run with \
             \(settings.evaluationSeeds) evaluation seeds. \(settings.epochs) epochs at batch 32 for every task and \
             arm; the training loss is the mean cross-entropy over the whole training split after each epoch. \
             Seeds: the global seed and the path (paper, claim, phase, repetition) draw the initial weights and \
@@ -735,7 +735,7 @@ extension AdamPaper {
         // Every corrected run diverging says nothing in favour of the correction: no ratio.
         let ratio = with999.isFinite ? min(without999 / with999, 1e6) : .nan
         let table = Table(
-            caption: "c1(c): mean training loss after \(settings.ablationSteps) steps over \(settings.ablationSeeds) seed(s), Adam on the digits MLP, per learning rate. Best without / with correction at β₂ = 0.999: \(shown(without999, 3)) / \(shown(with999, 3)) = \(shown(ratio, 3)); at β₂ = 0.99: \(shown(best[0.99]![false]!, 3)) / \(shown(best[0.99]![true]!, 3)).",
+            caption: "c1(c): mean training loss after \(settings.ablationSteps) steps over \(Format.counted(settings.ablationSeeds, "seed")), Adam on the digits MLP, per learning rate. Best without / with correction at β₂ = 0.999: \(shown(without999, 3)) / \(shown(with999, 3)) = \(shown(ratio, 3)); at β₂ = 0.99: \(shown(best[0.99]![false]!, 3)) / \(shown(best[0.99]![true]!, 3)).",
             headers: ["β₂", "bias correction"] + settings.learningRates.map { "α = \(shown($0, 2))" }, rows: rows)
         let figure = Figure(
             name: "c1-bias-correction", title: "Bias-correction ablation: loss after \(settings.ablationSteps) steps",

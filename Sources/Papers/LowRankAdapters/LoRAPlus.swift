@@ -482,7 +482,7 @@ extension LoRAPlus {
 
             **Arms and tuning.** LoRA: $\\eta_B=\\eta_A=\\eta$, η ∈ {\(s.learningRates.map { fmt($0) }.joined(separator: ", "))}. \
             LoRA+: the same η_A grid × λ ∈ {\(s.ratios.filter { $0 > 1 }.map { fmt($0) }.joined(separator: ", "))}. Each grid \
-            point runs with \(s.selectionSeeds) selection seed(s); the rule picks, per arm, the point with the \
+            point runs with \(Format.counted(s.selectionSeeds, "selection seed")); the rule picks, per arm, the point with the \
             lowest final validation loss (diverged points excluded, ties to the smaller lr). The chosen \
             points are re-run with \(s.evaluationSeeds) evaluation seeds; adapter initialisation and batch \
             order are shared by the two arms at each seed (paired comparison).

@@ -845,7 +845,7 @@ extension GaLore {
 
             **Budget and tuning.** \(s.steps) steps at batch \(s.batch) × \(s.context) tokens, constant learning rate. \
             Every arm's rate is chosen from the same grid {\(s.learningRates.map { fmt($0) }.joined(separator: ", "))} by \
-            \(rule.description), over \(s.selectionSeeds) selection seed(s); the chosen rate is then run on \
+            \(rule.description), over \(Format.counted(s.selectionSeeds, "selection seed")); the chosen rate is then run on \
             \(s.evaluationSeeds) fresh evaluation seeds (initial weights and batch order shared by every arm at each \
             seed), and the claims are judged on their test loss. Streams: `pretrain/<arm>/<phase>/rep k` and \
             `pretrain/common/<phase>/rep k`.

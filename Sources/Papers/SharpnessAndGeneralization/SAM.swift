@@ -639,7 +639,7 @@ extension SharpnessAwareMinimization {
 
         **Tuning (same grid, same rule).** Peak learning rate from $\\{\(lrs)\\}$ for SGD, SGD 2× steps and GCE; \
         SAM keeps SGD's chosen learning rate (the paper's protocol) and tunes $\\rho\\in\\{\(rhos)\\}$. Each grid \
-        point is trained on \(s.selectionSeeds) selection seed(s) and scored by validation accuracy (noisy \
+        point is trained on \(Format.counted(s.selectionSeeds, "selection seed")) and scored by validation accuracy (noisy \
         validation labels in c3); rule: \(Self.selection.description). The chosen point is then trained afresh on \
         \(s.evaluationSeeds) evaluation seeds, which are the only runs the claims are judged on. At each seed all \
         arms share the initial weights and the batch order (common random numbers), so differences are paired.
