@@ -89,4 +89,13 @@ final class FormatCountedTests: XCTestCase {
         XCTAssertEqual(Format.counted(0, "seed"), "0 seeds")
         XCTAssertEqual(Format.counted(3, "selection seed"), "3 selection seeds")
     }
+
+    func testCompactTrimsZerosOnlyInFixedNotation() {
+        XCTAssertEqual(Format.compact(0.0500, 3), "0.05")
+        XCTAssertEqual(Format.compact(8.0, 3), "8")
+        XCTAssertEqual(Format.compact(120, 3), "120")
+        XCTAssertEqual(Format.compact(1.0e-7, 3), "1.00e-7")
+        XCTAssertEqual(Format.compact(.nan), "—")
+        XCTAssertEqual(Format.compact(-.infinity), "-∞")
+    }
 }

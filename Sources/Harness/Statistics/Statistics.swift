@@ -195,6 +195,18 @@ public enum Format {
         return fixed(x, max(digits - 1 - e, 0))
     }
 
+    /// ``significant(_:_:)`` without trailing zeros after the point (`compact(0.0500, 3) == "0.05"`,
+    /// `compact(8.00, 3) == "8"`), for prose and verdict strings; NaN prints `"—"`, infinities `"∞"`/`"-∞"`.
+    public static func compact(_ x: Double, _ digits: Int = 3) -> String {
+        if x.isNaN { return "—" }
+        if x.isInfinite { return x > 0 ? "∞" : "-∞" }
+        var s = significant(x, digits)
+        guard s.contains("."), !s.contains("e") else { return s }
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+
     /// `x` as `m.mmme±x` with `digits` significant digits (`scientific(1234, 3) == "1.23e3"`).
     public static func scientific(_ x: Double, _ digits: Int) -> String {
         if !x.isFinite { return fixed(x, 0) }

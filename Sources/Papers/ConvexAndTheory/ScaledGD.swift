@@ -1272,15 +1272,10 @@ private func downsample(_ ys: [Double], maxPoints: Int) -> ([Double], [Double]) 
 
 /// Compact, deterministic number formatting for tables and verdict strings.
 private func fmt(_ x: Double, _ digits: Int = 3) -> String {
-    if x.isNaN { return "—" }
-    if x.isInfinite { return x > 0 ? "∞" : "-∞" }
+    if !x.isFinite { return Format.compact(x) }
     if x == x.rounded() && abs(x) < 1e7 { return String(Int(x)) }
     let a = abs(x)
-    if a >= 1e-3 && a < 1e5 {
-        var s = String(x.formatted(significantDigits: digits))
-        if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
-        return s
-    }
+    if a >= 1e-3 && a < 1e5 { return Format.compact(x, digits) }
     var exponent = Int(Double.log10(a).rounded(.down))
     // log10 may land a hair off an exact power of ten; keep the mantissa in [1, 10).
     if a / Double.pow(10, Double(exponent)) >= 10 { exponent += 1 }
@@ -1289,24 +1284,6 @@ private func fmt(_ x: Double, _ digits: Int = 3) -> String {
     let unit = Double.pow(10, Double(digits - 1))
     var mantissa = (x / Double.pow(10, Double(exponent)) * unit).rounded() / unit
     if abs(mantissa) >= 10 { exponent += 1; mantissa /= 10 }
-    return "\(mantissa.formatted(significantDigits: digits))e\(exponent)"
+    return "\(Format.significant(mantissa, digits))e\(exponent)"
 }
 
-private extension Double {
-    /// `digits` significant digits without Foundation's locale-dependent formatters.
-    func formatted(significantDigits digits: Int) -> String {
-        if self == 0 { return "0" }
-        let e = Int(Double.log10(abs(self)).rounded(.down))
-        let decimals = Swift.max(0, digits - 1 - e)
-        let scale = Double.pow(10, Double(decimals))
-        let r = (self * scale).rounded() / scale
-        if decimals == 0 { return String(Int(r)) }
-        let whole = Int(r.magnitude.rounded(.down))
-        let frac = Int(((r.magnitude - Double(whole)) * scale).rounded())
-        // Rounding may carry into the whole part (0.9996 → 1.000).
-        let (w, f) = frac >= Int(scale) ? (whole + 1, 0) : (whole, frac)
-        var fs = String(f)
-        while fs.count < decimals { fs = "0" + fs }
-        return (r < 0 ? "-" : "") + "\(w).\(fs)"
-    }
-}

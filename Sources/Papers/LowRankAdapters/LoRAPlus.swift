@@ -556,18 +556,4 @@ extension LoRAPlus {
 }
 
 /// Compact, deterministic number formatting for tables and verdict strings.
-private func fmt(_ x: Double, _ digits: Int = 3) -> String {
-    if x.isNaN { return "—" }
-    if x.isInfinite { return x > 0 ? "∞" : "-∞" }
-    return Format.significant(x, digits).trimmingTrailingZerosLoRAPlus
-}
-
-private extension String {
-    var trimmingTrailingZerosLoRAPlus: String {
-        guard contains("."), !contains("e") else { return self }
-        var s = self
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return s
-    }
-}
+private func fmt(_ x: Double, _ digits: Int = 3) -> String { Format.compact(x, digits) }
