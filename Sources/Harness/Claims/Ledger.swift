@@ -30,13 +30,17 @@ public struct Ledger: Codable, Equatable, Sendable {
         /// (``ReportEnvironment/platform``). `verify` on the same platform demands identical
         /// numbers; elsewhere each metric's tolerance applies.
         public var platform: String?
+        /// Every tuned arm: chosen point, grid range, edge flag (protocol v2; nil in older ledgers).
+        public var tuning: [TuningRecord]?
 
-        public init(seed: UInt64, seeds: Int?, claims: [ClaimRecord], metrics: [Metric], platform: String? = nil) {
+        public init(seed: UInt64, seeds: Int?, claims: [ClaimRecord], metrics: [Metric], platform: String? = nil,
+                    tuning: [TuningRecord]? = nil) {
             self.seed = seed
             self.seeds = seeds
             self.claims = claims
             self.metrics = metrics
             self.platform = platform
+            self.tuning = tuning
         }
     }
 
@@ -45,7 +49,8 @@ public struct Ledger: Codable, Equatable, Sendable {
         public var id: String
         /// ``Verdict/label``.
         public var verdict: String
-        /// The reason when the verdict is `not testable on CPU`.
+        /// The reason when the verdict is `inconclusive` (one of ``InconclusiveReason``) or
+        /// `not testable on CPU`.
         public var reason: String?
         public var measured: String
 
@@ -57,7 +62,10 @@ public struct Ledger: Codable, Equatable, Sendable {
         }
 
         /// The verdict, parsed back from its label.
-        public var parsedVerdict: Verdict? { Verdict(label: verdict, reason: reason ?? "") }
+        public var parsedVerdict: Verdict? { Verdict(label: verdict, reason: reason) }
+
+        /// The verdict as the index shows it: `"inconclusive (underpowered)"`.
+        public var display: String { parsedVerdict?.display ?? verdict }
     }
 
     public init(slug: String, title: String, family: String, quick: Entry? = nil, full: Entry? = nil) {
@@ -126,11 +134,11 @@ extension Ledger.Entry {
         self.init(
             seed: outcome.context.seed, seeds: outcome.context.seedsOverride,
             claims: outcome.claims.map { c in
-                var reason: String?
-                if case .notTestable(let r) = c.judgement.verdict { reason = r }
-                return Ledger.ClaimRecord(id: c.claim.id, verdict: c.judgement.verdict.label, reason: reason, measured: c.judgement.measured)
+                Ledger.ClaimRecord(id: c.claim.id, verdict: c.judgement.verdict.label, reason: c.judgement.verdict.reason,
+                                   measured: c.judgement.measured)
             },
             metrics: outcome.run.evidence.metrics,
-            platform: ReportEnvironment.platform)
+            platform: ReportEnvironment.platform,
+            tuning: outcome.context.log.tuning)
     }
 }

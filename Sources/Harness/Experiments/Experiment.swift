@@ -149,17 +149,134 @@ public struct Arm: Sendable {
     /// marked diverged, not trap.
     public var run: @Sendable (Trial) throws -> RunRecord
 
-    public init(_ name: String, grid: [Hyperparameters], run: @escaping @Sendable (Trial) throws -> RunRecord) {
+    /// The hyperparameters whose grid edges extend (protocol v2): when the chosen point sits at
+    /// the lowest or highest value of one of them, the grid grows by one step at that edge and
+    /// the selection is rerun for the new points. Defaults to the learning rate.
+    public var extendable: [String]
+
+    public init(_ name: String, grid: [Hyperparameters], extendable: [String] = ["lr"],
+                run: @escaping @Sendable (Trial) throws -> RunRecord) {
         precondition(!grid.isEmpty, "arm \(name) has an empty grid")
         self.name = name
         self.grid = grid
+        self.extendable = extendable
         self.run = run
     }
 
     /// An arm with fixed hyperparameters.
     public init(_ name: String, fixed: Hyperparameters, run: @escaping @Sendable (Trial) throws -> RunRecord) {
-        self.init(name, grid: [fixed], run: run)
+        self.init(name, grid: [fixed], extendable: [], run: run)
     }
+}
+
+// ## Grid extension
+//
+// A choice at the edge of its grid says the best value may lie beyond it, and an arm whose best
+// value lies beyond its grid was starved of tuning. Protocol v2 extends the grid by one step at
+// that edge (geometric for positive values, the grid's own ratio) and reruns the selection for
+// the new points, up to ``Experiment/maxExtensions`` times, the same rule for every arm. A choice
+// still at an edge is flagged in the report and the ledger.
+
+/// Where a chosen point sits at the edge of its grid.
+public struct GridEdge: Sendable, Equatable {
+    /// The hyperparameter at an edge.
+    public var name: String
+    /// True at the highest value, false at the lowest.
+    public var upper: Bool
+}
+
+extension Array where Element == Hyperparameters {
+    /// The sorted distinct values of `name` over the points that have it.
+    func distinctValues(_ name: String) -> [Double] {
+        let values: [Double] = compactMap { $0.value(name) }
+        return Set(values).sorted()
+    }
+
+    /// The first of `names` at whose lowest or highest value `point` sits (needs two or more distinct values).
+    func edge(of point: Hyperparameters, names: [String]) -> GridEdge? {
+        for name in names {
+            let values = distinctValues(name)
+            guard values.count >= 2, let v = point.value(name) else { continue }
+            if v == values.first { return GridEdge(name: name, upper: false) }
+            if v == values.last { return GridEdge(name: name, upper: true) }
+        }
+        return nil
+    }
+
+    /// The new points one step beyond `edge`: every point at the edge value, moved by the
+    /// grid's outermost step (a ratio for positive values, a difference otherwise).
+    func extended(at edge: GridEdge) -> [Hyperparameters] {
+        let values = distinctValues(edge.name)
+        guard values.count >= 2 else { return [] }
+        let (inner, outer) = edge.upper ? (values[values.count - 2], values[values.count - 1]) : (values[1], values[0])
+        let next = inner > 0 && outer > 0 ? outer * (outer / inner) : outer + (outer - inner)
+        return filter { $0.value(edge.name) == outer }.map { $0.with(edge.name, next) }
+    }
+
+    /// `"lr 1e-4…0.3"` for each of `names` that varies.
+    func rangeDescription(_ names: [String]) -> String {
+        names.compactMap { name -> String? in
+            let v = distinctValues(name)
+            guard let lo = v.first, let hi = v.last, v.count >= 2 else { return nil }
+            return "\(name) \(Format.compact(lo, 3))…\(Format.compact(hi, 3))"
+        }.joined(separator: ", ")
+    }
+}
+
+/// A target a claim needs the tuning to reach (reach ε, reach a loss): an arm reaches it when
+/// some eligible grid point's mean selection `metric` meets the threshold. When none does, a
+/// claim that needs the target is inconclusive, `tuning failed` (``Rule/requiringTarget(_:_:)``).
+public struct Target: Sendable, CustomStringConvertible {
+    public var metric: String
+    public var threshold: Double
+    /// True when the metric must be at most the threshold (a loss), false for at least (an accuracy).
+    public var atMost: Bool
+
+    public static func atMost(_ metric: String, _ threshold: Double) -> Target { Target(metric: metric, threshold: threshold, atMost: true) }
+    public static func atLeast(_ metric: String, _ threshold: Double) -> Target { Target(metric: metric, threshold: threshold, atMost: false) }
+
+    func reached(_ value: Double) -> Bool { value.isFinite && (atMost ? value <= threshold : value >= threshold) }
+
+    public var description: String { "\(metric) \(atMost ? "≤" : "≥") \(Format.compact(threshold, 3))" }
+}
+
+/// A comparison whose evaluation seeds are planned for power (protocol v2): before the
+/// evaluation runs, the spread of the paired differences `method − baseline` of `metric` over
+/// the selection seeds (at each arm's chosen point) gives the smallest effect `n` evaluation
+/// seeds can detect at 80% power; `n` grows from the experiment's evaluation seeds up to its
+/// cap until that effect is at most `minimalEffect`. A comparison still short at the cap is
+/// marked underpowered.
+public struct PowerPlan: Sendable {
+    public var method: String
+    public var baseline: String
+    /// A metric both arms record in selection and evaluation runs.
+    public var metric: String
+    /// The effect the claim names (or the minimal effect of interest), in the metric's units
+    /// after `scale` (e.g. accuracy points with `scale: 100`).
+    public var minimalEffect: Double
+    /// Multiplies the metric before differences are taken (100 for points of accuracy).
+    public var scale: Double
+
+    public init(method: String, baseline: String, metric: String, minimalEffect: Double, scale: Double = 1) {
+        self.method = method
+        self.baseline = baseline
+        self.metric = metric
+        self.minimalEffect = minimalEffect
+        self.scale = scale
+    }
+}
+
+/// A power plan with what it found.
+public struct PlannedComparison: Sendable {
+    public var plan: PowerPlan
+    /// The standard deviation of the selection runs' paired differences (NaN with fewer than two).
+    public var selectionSpread: Double
+    /// The evaluation seeds the plan asked for (within the experiment's floor and cap).
+    public var seeds: Int
+    /// The smallest effect those seeds detect at 80% power (NaN when the spread is unknown).
+    public var detectable: Double
+    /// True when even the cap leaves the detectable effect above the minimal effect.
+    public var underpowered: Bool { !(detectable <= plan.minimalEffect) }
 }
 
 /// How the selection phase picks a grid point, fixed before any run.
@@ -225,6 +342,14 @@ public struct ArmResult: Sendable {
     public var selectionFailed: Bool
     /// The runs with the chosen hyperparameters, one per evaluation seed.
     public var evaluation: [RunRecord]
+    /// How many times the grid was extended at an edge.
+    public var extensions: Int = 0
+    /// Where the final choice still sits at a grid edge after the extensions (nil when inside).
+    public var edge: GridEdge?
+    /// Whether some eligible grid point reached the experiment's target (nil without a target).
+    public var reachedTarget: Bool?
+    /// The grid's range after extension, e.g. `"lr 1e-4…0.3"`.
+    public var gridRange: String = ""
 
     /// The values of `metric` over the evaluation runs (NaN where missing).
     public func values(_ metric: String) -> [Double] { evaluation.map { $0.metric(metric) ?? .nan } }
@@ -238,12 +363,12 @@ public struct ArmResult: Sendable {
     /// The mean and 95% interval of `self.metric - other.metric` paired by evaluation
     /// repetition (the arms share ``Trial/commonRNG`` at each repetition). Pairs where either
     /// run diverged are left out.
-    public func pairedDifference(_ metric: String, versus other: ArmResult) -> Summary {
+    public func pairedDifference(_ metric: String, versus other: ArmResult, scale: Double = 1) -> Summary {
         precondition(evaluation.count == other.evaluation.count, "paired difference needs equal evaluation counts")
         var a = [Double](), b = [Double]()
         for (x, y) in zip(evaluation, other.evaluation) where !x.diverged && !y.diverged {
-            a.append(x.metric(metric) ?? .nan)
-            b.append(y.metric(metric) ?? .nan)
+            a.append((x.metric(metric) ?? .nan) * scale)
+            b.append((y.metric(metric) ?? .nan) * scale)
         }
         return Statistics.pairedDifferences(a, b)
     }
@@ -252,17 +377,36 @@ public struct ArmResult: Sendable {
     public var divergedCount: Int { evaluation.filter(\.diverged).count }
 }
 
-/// Runs arms over seeds with a fair, rule-based hyperparameter selection.
+/// Runs arms over seeds with a fair, rule-based hyperparameter selection (protocol v2).
+///
+/// Every arm gets the same kind of grid, the same selection seeds and the same rule; a choice at
+/// a grid edge extends the grid (``maxExtensions``); at full scale at least three selection seeds
+/// are required; an optional ``target`` records whether tuning reached what the claim needs;
+/// ``power`` plans the evaluation seeds from the selection runs' spread. Every tuned arm is
+/// logged in the run's ``RunLog`` for the ledger and the report.
 public struct Experiment: Sendable {
     public var context: RunContext
     /// The claim id, part of every stream's path.
     public var claim: String
     public var arms: [Arm]
     public var selectionSeeds: Int
+    /// The evaluation seeds (the floor when ``power`` plans more).
     public var evaluationSeeds: Int
     public var rule: SelectionRule
+    /// How many times an arm's grid may be extended at an edge.
+    public var maxExtensions: Int
+    /// The target a claim needs the tuning to reach, if any.
+    public var target: Target?
+    /// Comparisons whose evaluation seeds are planned for power (``compare()``).
+    public var power: [PowerPlan]
+    /// The most evaluation seeds a power plan may ask for.
+    public var seedCap: Int
 
-    public init(context: RunContext, claim: String, arms: [Arm], selectionSeeds: Int, evaluationSeeds: Int, rule: SelectionRule) {
+    /// The smallest number of selection seeds protocol v2 accepts at full scale.
+    public static let minimumSelectionSeeds = 3
+
+    public init(context: RunContext, claim: String, arms: [Arm], selectionSeeds: Int, evaluationSeeds: Int,
+                rule: SelectionRule, maxExtensions: Int = 2, target: Target? = nil, power: [PowerPlan] = [], seedCap: Int? = nil) {
         precondition(Set(arms.map(\.name)).count == arms.count, "arm names must be unique")
         precondition(evaluationSeeds >= 1 && selectionSeeds >= 1)
         self.context = context
@@ -271,6 +415,10 @@ public struct Experiment: Sendable {
         self.selectionSeeds = selectionSeeds
         self.evaluationSeeds = evaluationSeeds
         self.rule = rule
+        self.maxExtensions = maxExtensions
+        self.target = target
+        self.power = power
+        self.seedCap = max(seedCap ?? evaluationSeeds, evaluationSeeds)
     }
 
     /// The trial for one run. Streams: `(seed, slug, claim, arm, phase, "rep r")` and the
@@ -290,32 +438,127 @@ public struct Experiment: Sendable {
         return record
     }
 
-    /// Runs one arm: the selection sweep (skipped for a single grid point), then the evaluation.
-    public func run(_ arm: Arm) throws -> ArmResult {
-        var sweep = [SweepPoint]()
-        var chosenIndex = 0, failed = false
-        if arm.grid.count > 1 {
-            for hp in arm.grid {
-                let records = try (0..<selectionSeeds).map { try execute(arm, hp, .selection, $0) }
-                let scores = records.map { $0.metric(rule.metric) ?? .nan }
-                sweep.append(SweepPoint(hyperparameters: hp, records: records, scores: scores,
-                                        eligible: !records.contains { $0.diverged } && scores.allSatisfy(\.isFinite)))
-            }
-            if let i = rule.choose(arm.grid, scores: sweep.map(\.meanScore), eligible: sweep.map(\.eligible)) {
-                chosenIndex = i
-            } else {
-                failed = true
-                chosenIndex = arm.grid.indices.min { (arm.grid[$0].value("lr") ?? 0, $0) < (arm.grid[$1].value("lr") ?? 0, $1) }!
-            }
-        }
-        let hp = arm.grid[chosenIndex]
-        let evaluation = try (0..<evaluationSeeds).map { try execute(arm, hp, .evaluation, $0) }
-        return ArmResult(arm: arm.name, sweep: sweep, chosenIndex: chosenIndex, chosen: hp,
-                         selectionFailed: failed, evaluation: evaluation)
+    private func sweepPoint(_ arm: Arm, _ hp: Hyperparameters) throws -> SweepPoint {
+        let records = try (0..<selectionSeeds).map { try execute(arm, hp, .selection, $0) }
+        let scores = records.map { $0.metric(rule.metric) ?? .nan }
+        return SweepPoint(hyperparameters: hp, records: records, scores: scores,
+                          eligible: !records.contains { $0.diverged } && scores.allSatisfy(\.isFinite))
     }
 
-    /// Runs every arm in order.
+    /// The selection phase of one arm: the sweep with edge extensions, and the choice.
+    /// `force` runs the selection seeds even for a single grid point (a power plan needs them).
+    func select(_ arm: Arm, force: Bool = false) throws -> ArmResult {
+        guard arm.grid.count > 1 || force else {
+            return ArmResult(arm: arm.name, sweep: [], chosenIndex: 0, chosen: arm.grid[0], selectionFailed: false, evaluation: [])
+        }
+        precondition(context.scale == .quick || context.seedsOverride != nil || selectionSeeds >= Self.minimumSelectionSeeds,
+                     "protocol v2: at full scale a tuned arm needs at least \(Self.minimumSelectionSeeds) selection seeds (\(claim) \(arm.name) has \(selectionSeeds))")
+        var grid = arm.grid
+        var sweep = try grid.map { try sweepPoint(arm, $0) }
+        var extensions = 0
+        var chosen = rule.choose(grid, scores: sweep.map(\.meanScore), eligible: sweep.map(\.eligible))
+        while extensions < maxExtensions {
+            let edge: GridEdge?
+            if let i = chosen { edge = grid.edge(of: grid[i], names: arm.extendable) }
+            else if arm.extendable.contains("lr") { edge = GridEdge(name: "lr", upper: false) }   // all diverged: smaller steps
+            else { edge = nil }
+            guard let edge else { break }
+            let added = grid.extended(at: edge).filter { !grid.contains($0) }
+            guard !added.isEmpty else { break }
+            grid += added
+            sweep += try added.map { try sweepPoint(arm, $0) }
+            extensions += 1
+            chosen = rule.choose(grid, scores: sweep.map(\.meanScore), eligible: sweep.map(\.eligible))
+        }
+        let failed = chosen == nil
+        let index = chosen ?? grid.indices.min { (grid[$0].value("lr") ?? 0, $0) < (grid[$1].value("lr") ?? 0, $1) }!
+        var result = ArmResult(arm: arm.name, sweep: sweep, chosenIndex: index, chosen: grid[index],
+                               selectionFailed: failed, evaluation: [])
+        result.extensions = extensions
+        result.edge = failed ? nil : grid.edge(of: grid[index], names: arm.extendable)
+        result.gridRange = grid.rangeDescription(arm.extendable)
+        if let target {
+            result.reachedTarget = sweep.contains { p in
+                p.eligible && target.reached(Statistics.mean(p.records.map { $0.metric(target.metric) ?? .nan }))
+            }
+        }
+        return result
+    }
+
+    /// The evaluation phase of one arm at its chosen point, over `seeds` repetitions.
+    func evaluate(_ arm: Arm, _ selected: ArmResult, seeds: Int) throws -> ArmResult {
+        var result = selected
+        result.evaluation = try (0..<seeds).map { try execute(arm, selected.chosen, .evaluation, $0) }
+        context.log.append(TuningRecord(claim: claim, result, selectionSeeds: selected.sweep.isEmpty ? 0 : selectionSeeds))
+        return result
+    }
+
+    /// Runs one arm: the selection sweep (skipped for a single grid point), then the evaluation.
+    public func run(_ arm: Arm) throws -> ArmResult {
+        try evaluate(arm, try select(arm), seeds: evaluationSeeds)
+    }
+
+    /// Runs every arm in order (no power planning; see ``compare()``).
     public func run() throws -> [ArmResult] { try arms.map { try run($0) } }
+
+    /// Selection for every arm, then the power plans, then the evaluation of every arm over the
+    /// planned number of seeds (the largest any plan asks for, so all pairs stay paired).
+    public func compare() throws -> ExperimentResult {
+        let planned = Set(power.flatMap { [$0.method, $0.baseline] })
+        let selected = try arms.map { try select($0, force: planned.contains($0.name)) }
+        func chosen(_ name: String) -> ArmResult {
+            guard let r = selected.first(where: { $0.arm == name }) else { preconditionFailure("power plan names unknown arm \(name)") }
+            return r
+        }
+        var plans = [PlannedComparison]()
+        for plan in power {
+            let a = chosen(plan.method), b = chosen(plan.baseline)
+            let ra = a.sweep[a.chosenIndex].records, rb = b.sweep[b.chosenIndex].records
+            let diffs = zip(ra, rb).map { x, y in ((x.metric(plan.metric) ?? .nan) - (y.metric(plan.metric) ?? .nan)) * plan.scale }
+            let spread = Statistics.standardDeviation(diffs.filter(\.isFinite))
+            var n = evaluationSeeds
+            var detectable = Statistics.minimalDetectableEffect(standardDeviation: spread, count: n)
+            while !(detectable <= plan.minimalEffect) && n < seedCap && spread.isFinite {
+                n += 1
+                detectable = Statistics.minimalDetectableEffect(standardDeviation: spread, count: n)
+            }
+            plans.append(PlannedComparison(plan: plan, selectionSpread: spread, seeds: n, detectable: detectable))
+        }
+        let seeds = plans.map(\.seeds).max() ?? evaluationSeeds
+        let results = try zip(arms, selected).map { try evaluate($0, $1, seeds: seeds) }
+        return ExperimentResult(arms: results, plans: plans, evaluationSeeds: seeds)
+    }
+}
+
+/// What ``Experiment/compare()`` produced: every arm, the power plans and the seeds used.
+public struct ExperimentResult: Sendable {
+    public var arms: [ArmResult]
+    public var plans: [PlannedComparison]
+    public var evaluationSeeds: Int
+
+    /// The arm named `name`.
+    public subscript(name: String) -> ArmResult {
+        guard let r = arms.first(where: { $0.arm == name }) else { preconditionFailure("no arm \(name)") }
+        return r
+    }
+
+    /// Records the paired difference `method − baseline` of `metric` (times `scale`) as the
+    /// interval `key` (``Evidence/record(interval:_:tolerance:)``), with the planned detectable
+    /// effect as `key.mde` when a power plan covered the pair.
+    public func recordDifference(_ key: String, method: String, baseline: String, metric: String, scale: Double = 1,
+                                 tolerance: Double, into evidence: inout Evidence) {
+        let d = self[method].pairedDifference(metric, versus: self[baseline], scale: scale)
+        evidence.record(interval: key, d, tolerance: tolerance)
+        if let plan = plans.first(where: { $0.plan.method == method && $0.plan.baseline == baseline && $0.plan.metric == metric }) {
+            evidence.record("\(key).mde", plan.detectable, absoluteTolerance: tolerance, relativeTolerance: 0)
+        }
+    }
+
+    /// Records 1 when every tuned arm reached the experiment's target in selection, else 0.
+    public func recordTargetReached(_ key: String, into evidence: inout Evidence) {
+        let reached = arms.allSatisfy { $0.reachedTarget ?? true }
+        evidence.record(key, reached ? 1 : 0, absoluteTolerance: 0, relativeTolerance: 0)
+    }
 }
 
 // ## Report blocks

@@ -29,10 +29,14 @@ public struct IndexEntry: Sendable {
         return nil
     }
 
-    /// Each claim's verdict label at the latest scale (`not run` for claims the ledger lacks).
-    public var verdicts: [(id: String, label: String)] {
+    /// Each claim's verdict label at the latest scale (`not run` for claims the ledger lacks),
+    /// with an inconclusive verdict's reason.
+    public var verdicts: [(id: String, label: String, display: String)] {
         let records = latest?.entry.claims ?? []
-        return claimIDs.map { id in (id, records.first { $0.id == id }?.verdict ?? "not run") }
+        return claimIDs.map { id in
+            let r = records.first { $0.id == id }
+            return (id, r?.verdict ?? "not run", r?.display ?? "not run")
+        }
     }
 }
 
@@ -58,6 +62,14 @@ public func renderIndex(_ entries: [IndexEntry]) -> String {
         """
     for (label, count) in zip(verdictOrder, counts) { text += "| \(label) | \(count) |\n" }
     text += "\nCounts are at full scale; a paper with only a quick-scale run is counted at quick scale.\n"
+    var reasons = [String: Int]()
+    for entry in entries { for v in entry.verdicts where v.label == "inconclusive" { reasons[v.display, default: 0] += 1 } }
+    if !reasons.isEmpty {
+        text += "\n| Inconclusive, by reason | Claims |\n|---|---|\n"
+        for reason in InconclusiveReason.allCases {
+            if let n = reasons["inconclusive (\(reason.rawValue))"] { text += "| \(reason.rawValue) | \(n) |\n" }
+        }
+    }
 
     var families: [String] = []
     for entry in entries where !families.contains(entry.info.family) { families.append(entry.info.family) }
@@ -68,7 +80,7 @@ public func renderIndex(_ entries: [IndexEntry]) -> String {
             var paper = entry.latest == nil ? markdownCell(info.title) : "[\(markdownCell(info.title))](\(info.slug).md)"
             if let arxiv = info.arxiv { paper += " · [arXiv](https://arxiv.org/abs/\(arxiv))" }
             if let code = info.code { paper += " · [code](\(code))" }
-            let verdicts = entry.verdicts.map { "\($0.id) \($0.label)" }.joined(separator: "; ")
+            let verdicts = entry.verdicts.map { "\($0.id) \($0.display)" }.joined(separator: "; ")
             let scale = entry.latest.map { "[\($0.scale.rawValue)](data/\(info.slug).json)" } ?? "—"
             text += "| \(paper) | \(markdownCell(info.method)) | \(markdownCell(verdicts)) | \(scale) |\n"
         }

@@ -6,6 +6,17 @@ public enum ReportBlock: Sendable {
     case table(Table)
     /// A gnuplot figure, rendered to SVG with its `.gp` script and `.dat` data beside it.
     case figure(Figure)
+    /// Long diagnostics, folded in a collapsible `<details>` block under a one-line summary.
+    case details(String, [ReportBlock])
+
+    /// The figures of this block, nested ones included, in reading order.
+    public var figures: [Figure] {
+        switch self {
+        case .figure(let f): return [f]
+        case .details(_, let blocks): return blocks.flatMap(\.figures)
+        default: return []
+        }
+    }
 }
 
 /// A Markdown table.

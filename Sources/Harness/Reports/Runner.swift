@@ -41,7 +41,7 @@ public struct PaperOutcome: Sendable {
 
     /// The figures of the setup and results sections, in reading order.
     public var figures: [Figure] {
-        (run.setup + run.results).compactMap { if case .figure(let f) = $0 { return f } else { return nil } }
+        (run.setup + run.results).flatMap(\.figures)
     }
 
     /// `reproduce run <slug> --scale S`, plus every option that differs from its default.

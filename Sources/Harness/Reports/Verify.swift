@@ -22,13 +22,12 @@ public func verificationFailures(_ outcome: PaperOutcome, against committed: Led
         failures.append("\(slug) \(record.id): claim in the committed ledger (\(record.verdict)) but no longer in the paper")
     }
     for c in outcome.claims {
-        let now = c.judgement.verdict.label
         guard let record = committed.claims.first(where: { $0.id == c.claim.id }) else {
-            failures.append("\(slug) \(c.claim.id): new claim (\(now)) not in the committed ledger")
+            failures.append("\(slug) \(c.claim.id): new claim (\(c.judgement.verdict.display)) not in the committed ledger")
             continue
         }
-        if record.verdict != now {
-            failures.append("\(slug) \(c.claim.id): verdict changed: committed \(record.verdict) (\(record.measured)), now \(now) (\(c.judgement.measured))")
+        if record.verdict != c.judgement.verdict.label || (record.reason ?? "") != (c.judgement.verdict.reason ?? "") {
+            failures.append("\(slug) \(c.claim.id): verdict changed: committed \(record.display) (\(record.measured)), now \(c.judgement.verdict.display) (\(c.judgement.measured))")
         }
     }
     let metrics = outcome.run.evidence.metrics

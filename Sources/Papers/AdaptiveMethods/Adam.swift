@@ -73,7 +73,7 @@ public struct AdamPaper: Paper {
                     let measured = "deviation ε≈0: \(shown(eps0)), ε=1e-8: \(shown(eps8)), SGD: \(shown(sgd)); state/parameter bytes \(shown(memory)); early loss without/with correction \(shown(bc, 3))"
                     let parts = "; (a) invariance \(invariance ? "holds" : "fails"), (b) memory \(memoryOK ? "holds" : "fails"), (c) bias correction \(bc >= 1.05 ? "helps" : bc > 1.0 ? "undecided" : "does not help")"
                     if !invariance || !memoryOK || bc <= 1.0 { return Judgement(.notReproduced, measured: measured + parts) }
-                    return Judgement(bc >= 1.05 ? .reproduced : .inconclusive, measured: measured + parts)
+                    return Judgement(bc >= 1.05 ? .reproduced : .inconclusive(.undecided), measured: measured + parts)
                 }),
             Claim(
                 id: "c2",
@@ -87,7 +87,7 @@ public struct AdamPaper: Paper {
                     let benign = e["c2.regret_slope.least_squares"], counter = e["c2.regret_slope.reddi_counterexample"]
                     let measured = "regret slope: least squares \(shown(benign, 3)), Reddi et al. counterexample \(shown(counter, 3)) (final iterate x = \(shown(e["c2.reddi.final_x"], 3)); AMSGrad slope \(shown(e["c2.regret_slope.reddi_amsgrad"], 3)))"
                     if benign >= 0.8 || counter >= 0.8 { return Judgement(.notReproduced, measured: measured) }
-                    return Judgement(benign <= 0.6 && counter <= 0.6 ? .reproduced : .inconclusive, measured: measured)
+                    return Judgement(benign <= 0.6 && counter <= 0.6 ? .reproduced : .inconclusive(.undecided), measured: measured)
                 }),
             Claim(
                 id: "c3",

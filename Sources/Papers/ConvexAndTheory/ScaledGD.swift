@@ -83,7 +83,7 @@ public struct ScaledGDLambda: Paper {
                     let hits = e["c2.gd.budget_hits.kappa=max"]
                     let measured = "GD mean iterations κ=10 → largest κ: \(fmt(e["c2.gd.iters.kappa=10"])) → \(fmt(e["c2.gd.iters.kappa=max"])) (×\(fmt(growth, 2))); budget hits at the largest κ: \(Int(hits))"
                     if growth >= 10 { return Judgement(.reproduced, measured: measured) }
-                    return Judgement(hits > 0 ? .inconclusive : .notReproduced, measured: measured)
+                    return Judgement(hits > 0 ? .inconclusive(.undecided) : .notReproduced, measured: measured)
                 }),
             Claim(
                 id: "c3",

@@ -67,7 +67,7 @@ public struct LoRAPlus: Paper {
                     if gainGrows { return Judgement(.reproduced, measured: measured) }
                     if g1 <= g0 && l1 <= l0 { return Judgement(.notReproduced, measured: measured) }
                     let why = g1 > g0 ? "the gain grows but its CI at the widest width reaches 0" : (ratioGrows ? "only λ* grows" : "λ* grows without a growing gain")
-                    return Judgement(.inconclusive, measured: measured + "; " + why)
+                    return Judgement(.inconclusive(.undecided), measured: measured + "; " + why)
                 }),
             Claim(
                 id: "c2",
@@ -94,10 +94,10 @@ public struct LoRAPlus: Paper {
                     let high = e["c3.accuracy_gain_points.ci_high"], low = e["c3.accuracy_gain_points.ci_low"]
                     let edge = e["c3.lora_lr_at_grid_top"]
                     let measured = "speed-up \(fmt(speed))x; accuracy gain \(fmt(gain)) points (95% CI \(fmt(low)) to \(fmt(high))); test loss LoRA \(fmt(e["c3.lora.test_loss"])) vs LoRA+ \(fmt(e["c3.loraplus.test_loss"]))"
-                    if edge == 1 { return Judgement(.inconclusive, measured: measured + "; LoRA's lr at the grid's top") }
+                    if edge == 1 { return Judgement(.inconclusive(.undecided), measured: measured + "; LoRA's lr at the grid's top") }
                     if speed >= 1.3 || (gain >= 0.5 && low > 0) { return Judgement(.reproduced, measured: measured) }
                     if speed < 1.3 && high < 0.5 { return Judgement(.notReproduced, measured: measured) }
-                    return Judgement(.inconclusive, measured: measured)
+                    return Judgement(.inconclusive(.undecided), measured: measured)
                 }),
         ]
     }

@@ -72,7 +72,7 @@ public struct GaLore: Paper {
                     let measured = "test loss GaLore − LoRA = \(fmt(mean, 4)) (95% CI upper \(fmt(high, 4))); weights+state bytes \(Int(e["c1.galore.weight_plus_state_bytes"])) vs \(Int(e["c1.lora.weight_plus_state_bytes"]))"
                     if !bytesOK { return Judgement(.notReproduced, measured: measured) }
                     if high < 0 { return Judgement(.reproduced, measured: measured) }
-                    return Judgement(mean < 0 ? .inconclusive : .notReproduced, measured: measured)
+                    return Judgement(mean < 0 ? .inconclusive(.undecided) : .notReproduced, measured: measured)
                 }),
             Claim(
                 id: "c2",

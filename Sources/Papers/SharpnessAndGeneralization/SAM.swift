@@ -220,7 +220,7 @@ public struct SharpnessAwareMinimization: Paper {
                                     Self.describe("Δλ_max vs SGD", f1, unit: ""), Self.describe("vs SGD 2×", f2, unit: "")]
                         .joined(separator: "; ")
                     let verdict: Verdict = accuracyFails || flatFails ? .notReproduced
-                        : (accuracyHolds && flatHolds ? .reproduced : .inconclusive)
+                        : (accuracyHolds && flatHolds ? .reproduced : .inconclusive(.undecided))
                     return Judgement(verdict, measured: measured)
                 }),
             Claim.notTestable(
@@ -246,7 +246,7 @@ public struct SharpnessAwareMinimization: Paper {
                     let measured = [Self.describe("gain vs SGD", r1), Self.describe("vs SGD 2×", r2), Self.describe("SAM − GCE", p)]
                         .joined(separator: "; ")
                     let verdict: Verdict = robustFails || parityFails ? .notReproduced
-                        : (robustHolds && parityHolds ? .reproduced : .inconclusive)
+                        : (robustHolds && parityHolds ? .reproduced : .inconclusive(.undecided))
                     return Judgement(verdict, measured: measured)
                 }),
         ]

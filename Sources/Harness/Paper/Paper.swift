@@ -1,8 +1,3 @@
-/// How large an experiment runs: `quick` for CI (seconds per paper), `full` for the committed reports.
-public enum Scale: String, CaseIterable, Sendable, Codable {
-    case quick, full
-}
-
 /// The catalog facts about a paper that head its report.
 public struct PaperInfo: Sendable {
     /// The project id: `Reports/<slug>.md`, `reproduce run <slug>`.
@@ -27,39 +22,6 @@ public struct PaperInfo: Sendable {
         self.arxiv = arxiv
         self.code = code
         self.summary = summary
-    }
-}
-
-/// Everything a paper's experiment may depend on. Two runs with equal contexts give identical results.
-public struct RunContext: Sendable {
-    /// The global seed (`--seed`, default 0).
-    public var seed: UInt64
-    /// `quick` or `full`.
-    public var scale: Scale
-    /// Repetitions per arm when the user overrides the paper's default (`--seeds N`).
-    public var seedsOverride: Int?
-    /// Where progress lines go (stderr on a terminal; silent otherwise).
-    public var progress: Progress
-    /// The paper being run (random streams are derived from it).
-    public var slug: String
-
-    public init(seed: UInt64 = 0, scale: Scale = .full, seedsOverride: Int? = nil, progress: Progress = .silent, slug: String) {
-        self.seed = seed
-        self.scale = scale
-        self.seedsOverride = seedsOverride
-        self.progress = progress
-        self.slug = slug
-    }
-
-    /// The number of repetitions: the override if given, else the paper's choice for this scale.
-    public func seeds(quick: Int, full: Int) -> Int { seedsOverride ?? (scale == .quick ? quick : full) }
-
-    /// Picks a value by scale.
-    public func pick<T>(quick: T, full: T) -> T { scale == .quick ? quick : full }
-
-    /// The random stream for `path` within this paper, e.g. `rng("c1", "Adam", "rep 2")`.
-    public func rng(_ path: String...) -> SeededRandom {
-        SeededRandom(seed: seed, path: [slug] + path)
     }
 }
 
@@ -96,4 +58,27 @@ public protocol Paper: Sendable {
     var sourceFile: String { get }
     /// Runs the experiment.
     func run(_ context: RunContext) throws -> PaperRun
+    /// "What this means": a short paragraph under the claims table, consistent with the
+    /// verdicts it is given (quick and full scale may differ). The default states the counts.
+    func meaning(_ claims: [ClaimOutcome]) -> String
+}
+
+extension Paper {
+    public func meaning(_ claims: [ClaimOutcome]) -> String { defaultMeaning(claims) }
+
+    /// One sentence per verdict kind, naming the claims: the fallback "What this means".
+    public func defaultMeaning(_ claims: [ClaimOutcome]) -> String {
+        var parts = [String]()
+        func ids(_ match: (Verdict) -> Bool) -> [String] { claims.filter { match($0.judgement.verdict) }.map(\.claim.id) }
+        let held = ids { $0 == .reproduced }, against = ids { $0 == .notReproduced }
+        if !held.isEmpty { parts.append("The data support \(held.joined(separator: ", ")).") }
+        if !against.isEmpty { parts.append("The data speak against \(against.joined(separator: ", ")).") }
+        for reason in InconclusiveReason.allCases {
+            let r = ids { $0 == .inconclusive(reason) }
+            if !r.isEmpty { parts.append("\(r.joined(separator: ", ")) \(r.count == 1 ? "is" : "are") inconclusive (\(reason.rawValue)).") }
+        }
+        let untestable = ids { if case .notTestable = $0 { return true } else { return false } }
+        if !untestable.isEmpty { parts.append("\(untestable.joined(separator: ", ")) cannot be tested on a CPU.") }
+        return parts.joined(separator: " ")
+    }
 }
