@@ -128,6 +128,15 @@ public struct Evidence: Sendable {
         record("\(name).n", Double(summary.count), absoluteTolerance: 0, relativeTolerance: 0)
     }
 
+    /// Records an already formed interval (a fitted rate, say) under `name`, as
+    /// ``record(interval:_:tolerance:)`` does.
+    public mutating func record(interval name: String, _ interval: Interval, tolerance: Double) {
+        record("\(name).mean", interval.mean, absoluteTolerance: tolerance, relativeTolerance: 0)
+        record("\(name).ci_low", interval.low, absoluteTolerance: tolerance, relativeTolerance: 0)
+        record("\(name).ci_high", interval.high, absoluteTolerance: tolerance, relativeTolerance: 0)
+        record("\(name).n", Double(interval.count), absoluteTolerance: 0, relativeTolerance: 0)
+    }
+
     /// The interval recorded under `name` by ``record(interval:_:tolerance:)``, with its
     /// planned minimal detectable effect `name.mde` when the experiment recorded one.
     public func interval(_ name: String) -> Interval {

@@ -61,10 +61,14 @@ public protocol Paper: Sendable {
     /// "What this means": a short paragraph under the claims table, consistent with the
     /// verdicts it is given (quick and full scale may differ). The default states the counts.
     func meaning(_ claims: [ClaimOutcome]) -> String
+    /// The paper's optimizers that `reproduce trace` can run, by project name (empty by default):
+    /// registering the paper registers them.
+    var traceOptimizers: [String: TraceOptimizerFactory] { get }
 }
 
 extension Paper {
     public func meaning(_ claims: [ClaimOutcome]) -> String { defaultMeaning(claims) }
+    public var traceOptimizers: [String: TraceOptimizerFactory] { [:] }
 
     /// One sentence per verdict kind, naming the claims: the fallback "What this means".
     public func defaultMeaning(_ claims: [ClaimOutcome]) -> String {
