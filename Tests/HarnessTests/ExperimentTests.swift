@@ -19,7 +19,7 @@ final class ExperimentTests: XCTestCase {
 
     func testSelectionPicksTheKnownBestAndMarksNaNRunsDiverged() throws {
         let arm = Arm("sgd", grid: Hyperparameters.learningRateGrid([0.01, 0.1, 1, 10])) { Self.synthetic($0) }
-        let experiment = Experiment(context: RunContext(slug: "test"), claim: "c1", arms: [arm],
+        let experiment = Experiment(context: RunContext(scale: .quick, slug: "test"), claim: "c1", arms: [arm],
                                     selectionSeeds: 2, evaluationSeeds: 3, rule: .lowest("validation loss"))
         let result = try experiment.run(arm)
         XCTAssertEqual(result.chosen.learningRate, 0.1)
@@ -49,8 +49,8 @@ final class ExperimentTests: XCTestCase {
             return r
         }
         let broken = Arm("broken", grid: Hyperparameters.learningRateGrid([1, 0.3])) { _ in RunRecord(losses: [1, .infinity]) }
-        let experiment = Experiment(context: RunContext(slug: "test"), claim: "c2", arms: [flat, broken],
-                                    selectionSeeds: 1, evaluationSeeds: 2, rule: .lowest("validation loss"))
+        let experiment = Experiment(context: RunContext(scale: .quick, slug: "test"), claim: "c2", arms: [flat, broken],
+                                    selectionSeeds: 1, evaluationSeeds: 2, rule: .lowest("validation loss"), maxExtensions: 0)
         let results = try experiment.run()
         XCTAssertEqual(results[0].chosen.learningRate, 0.03)
         XCTAssertTrue(results[1].selectionFailed)
@@ -70,7 +70,7 @@ final class ExperimentTests: XCTestCase {
             r.record("validation accuracy", Double(t.repetition))
             return r
         }
-        let e = Experiment(context: RunContext(slug: "test"), claim: "c3", arms: [arm, fixed],
+        let e = Experiment(context: RunContext(scale: .quick, slug: "test"), claim: "c3", arms: [arm, fixed],
                            selectionSeeds: 1, evaluationSeeds: 4, rule: .highest("validation accuracy"))
         let results = try e.run()
         XCTAssertEqual(results[0].chosen.learningRate, 0.2)

@@ -12,10 +12,10 @@ struct ReportFakePaper: Paper {
                   code: "https://example.com/fake", summary: "A paper that exists only in tests.")
     }
     var claims: [Claim] {
-        [Claim(id: "c1", statement: "x exceeds 1", source: "abstract", paperValue: "x = 2", metric: "x",
-               rule: "reproduced when x > 1", scaling: "one number instead of a model") { evidence in
-            Judgement(evidence["x"] > 1 ? .reproduced : .notReproduced, measured: "x = \(evidence["x"])")
-         },
+        [Claim(id: "c1", statement: "x exceeds 1", source: "abstract", paperValue: "x = 2", paperSetting: "a big model", metric: "x",
+               rule: .bound("x", "x", below: false, 1), scaling: "one number instead of a model",
+               history: [RuleChange(version: "protocol v1", rule: "reproduced when x > 2.", verdict: "not reproduced (x = 1.5)",
+                                    why: "the paper's bound is 1.")]),
          Claim.notTestable(id: "c2", statement: "scales to ImageNet", source: "Table 1", reason: "needs a GPU cluster")]
     }
     var method: String { "The method computes $x = 1 + s$." }
@@ -59,42 +59,41 @@ final class ReportTests: XCTestCase {
 
             ## Claims
 
-            Measured at **quick** scale, seed 0. Each verdict is computed from the measurement by the rule stated below, fixed before the run.
+            Measured at **quick** scale, seed 0. Each verdict is computed from the measurement by the claim's rule (below), built from the harness's decision types; a rule changed after a run shows its earlier version, the verdict under it and why it changed.
 
-            | Claim | Statement | Source | Paper | Measured | Verdict |
-            |---|---|---|---|---|---|
-            | c1 | x exceeds 1 | abstract | x = 2 | x = 1.5 | reproduced |
-            | c2 | scales to ImageNet | Table 1 | — | — | not testable on CPU |
+            | Claim | Statement | Verdict |
+            |---|---|---|
+            | c1 | x exceeds 1 | **reproduced** |
+            | c2 | scales to ImageNet | **not testable on CPU** |
+
+            ### What this means
+
+            The data support c1. c2 cannot be tested on a CPU.
+
+            ### Paper vs ours
+
+            | Claim | Paper | Paper's setting | Ours | Our setting |
+            |---|---|---|---|---|
+            | c1 | x = 2 | a big model | x = 1.5 | one number instead of a model |
+            | c2 | — | — | — | — |
 
             ### c1: reproduced
 
+            *Source: abstract.*
+
             **Metric.** x
 
-            **Rule.** reproduced when x > 1
+            **Rule.** Bound: reproduced when x is at least 1; not reproduced otherwise.
 
-            **Scaling.** one number instead of a model
+            **Rule history (protocol v1).** Earlier rule: reproduced when x > 2. Verdict under it: not reproduced (x = 1.5). Why it changed: the paper's bound is 1.
 
             ### c2: not testable on CPU
+
+            *Source: Table 1.*
 
             **Metric.** —
 
             **Rule.** Not testable on CPU: needs a GPU cluster
-
-            **Scaling.** —
-
-            ## Method
-
-            The method computes $x = 1 + s$.
-
-            ### Code: `fake-step`
-
-            From `Tests/HarnessTests/ReportTests.swift`:
-
-            ```swift
-            func fakeStep(_ s: Double) -> Double {
-                1 + s
-            }
-            ```
 
             ## Setup
 
@@ -111,6 +110,20 @@ final class ReportTests: XCTestCase {
             ![Loss](figures/fake/curve.svg)
 
             *The loss falls.* (data: [curve.dat](figures/fake/curve.dat), script: [curve.gp](figures/fake/curve.gp))
+
+            ## Method
+
+            The method computes $x = 1 + s$.
+
+            ### Code: `fake-step`
+
+            From `Tests/HarnessTests/ReportTests.swift`:
+
+            ```swift
+            func fakeStep(_ s: Double) -> Double {
+                1 + s
+            }
+            ```
 
             ## Deviations from the paper
 

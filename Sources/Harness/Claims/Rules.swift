@@ -240,7 +240,9 @@ extension Rule {
             let failed = judged.filter { $0.1.verdict == .notReproduced }.count
             if held >= needed { return Judgement(.reproduced, measured: measured) }
             if parts.count - failed < needed { return Judgement(.notReproduced, measured: measured) }
-            return Judgement(.inconclusive(commonReason(judged.map(\.1.verdict))), measured: measured)
+            // Parts that held and parts that failed: the claim holds on some tasks, not others.
+            let reason = held > 0 && failed > 0 ? InconclusiveReason.mixed : commonReason(judged.map(\.1.verdict))
+            return Judgement(.inconclusive(reason), measured: measured)
         }
     }
 

@@ -549,7 +549,10 @@ public struct ExperimentResult: Sendable {
                                  tolerance: Double, into evidence: inout Evidence) {
         let d = self[method].pairedDifference(metric, versus: self[baseline], scale: scale)
         evidence.record(interval: key, d, tolerance: tolerance)
-        if let plan = plans.first(where: { $0.plan.method == method && $0.plan.baseline == baseline && $0.plan.metric == metric }) {
+        // A plan needs two or more selection seeds to estimate the spread; without one the
+        // rules estimate the detectable effect from the interval itself.
+        if let plan = plans.first(where: { $0.plan.method == method && $0.plan.baseline == baseline && $0.plan.metric == metric }),
+           plan.detectable.isFinite {
             evidence.record("\(key).mde", plan.detectable, absoluteTolerance: tolerance, relativeTolerance: 0)
         }
     }

@@ -166,7 +166,10 @@ public enum StandardTasks {
         Double(model.loss(Tape<Float>(), data.features, labels: data.labels, training: false).scalar)
     }
 
-    static func classification(key: String, label: String, data: DataSplits, model: String, epochs: Int,
+    /// A classification task on any data and classifier (what the standard classifiers are
+    /// built from): `epochs` over `data.train` at `batchSize`, the whole-split training loss after
+    /// each epoch, and the standard metrics. For a paper's own data (label noise, imbalance).
+    public static func classification(key: String, label: String, data: DataSplits, model: String, epochs: Int,
                                batchSize: Int = 32, makeModel: @escaping @Sendable (SeededRandom) -> any Classifier) -> StandardTask {
         let setup = "**\(label).** \(model), PyTorch's default initialisation, mean cross-entropy; \(data.train.count) training, "
             + "\(data.validation.count) validation and \(data.test.count) test examples (fixed stratified split, standardised on "

@@ -254,6 +254,10 @@ extension AdamPaper {
         var ablationSeeds: Int
         /// c2: online rounds.
         var regretRounds: Int
+        /// c3/c4: the tasks (tests substitute tiny ones).
+        var tasks: (RunContext) throws -> [StandardTask] = { context in
+            [try StandardTasks.softmaxDigits(context), try StandardTasks.mlpDigits(context), try StandardTasks.mlpMNIST1D(context)]
+        }
 
         init(_ context: RunContext) {
             learningRates = context.pick(quick: [1e-3, 1e-2, 1e-1], full: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1])
@@ -362,7 +366,7 @@ extension AdamPaper {
     ]
 
     func comparisonExperiment(_ context: RunContext, settings: Settings) throws -> (tasks: [TaskComparison], setup: String) {
-        let tasks = [try StandardTasks.softmaxDigits(context), try StandardTasks.mlpDigits(context), try StandardTasks.mlpMNIST1D(context)]
+        let tasks = try settings.tasks(context)
         let plans = Self.baselineNames.map { PowerPlan(method: "Adam", baseline: $0, metric: "log final training loss", minimalEffect: log(1.1)) }
             + [PowerPlan(method: "AdaMax", baseline: "Adam", metric: "log final training loss", minimalEffect: log(1.5))]
         let comparison = Comparison(context: context, claim: "c3", arms: Self.arms, learningRates: settings.learningRates,
