@@ -253,6 +253,37 @@ final class ProtocolV2Tests: XCTestCase {
         XCTAssertEqual(BiasCorrection.factor(0.9, step: 2), 0.19, accuracy: 1e-12)
     }
 
+    // MARK: - Counted cost
+
+    func testCostMeterCountsMatmulFlopsAndNests() {
+        let a = Tensor<Float>.ones([3, 4]), b = Tensor<Float>.ones([4, 5])
+        let (outer, total) = CostMeter.measure { () -> Cost in
+            _ = matmul(a, b)
+            let (_, inner) = CostMeter.measure { _ = matmul(a, b, transposeA: false); CostMeter.countGradientEvaluations(2) }
+            return inner
+        }
+        XCTAssertEqual(outer, Cost(gradientEvaluations: 2, matmulFlops: 2 * 3 * 4 * 5))
+        XCTAssertEqual(total, Cost(gradientEvaluations: 2, matmulFlops: 2 * 2 * 3 * 4 * 5))
+        // Outside a measurement nothing is counted and nothing traps.
+        _ = matmul(a, b)
+    }
+
+    /// The runner fills every run's cost: a deterministic task counts one gradient per step.
+    func testRunnerRecordsCostPerRun() throws {
+        let context = RunContext(scale: .quick, slug: "test")
+        let task = StandardTasks.rosenbrock(context)
+        let arm = Arm("sgd", fixed: Hyperparameters(["lr": 1e-4])) { trial in
+            task.train(trial) { p, h in ChainedOptimizer.sgd(p, learningRate: .constant(Float(h.learningRate))) }
+        }
+        let result = try Experiment(context: context, claim: "k", arms: [arm], selectionSeeds: 1, evaluationSeeds: 2,
+                                    rule: .lowest("final training loss")).run(arm)
+        XCTAssertEqual(result.meanCost.gradientEvaluations, 200)
+        XCTAssertEqual(context.log.timing.map(\.runs), [2])
+        var e = Evidence()
+        e.record(cost: "k.sgd", result.meanCost)
+        XCTAssertEqual(e["k.sgd.gradient_evaluations"], 200)
+    }
+
     // MARK: - Standard tasks and the comparison template
 
     /// The deterministic tasks descend under a tuned optimizer, and a run is a pure function of its trial.

@@ -128,6 +128,14 @@ public struct Evidence: Sendable {
         record("\(name).n", Double(summary.count), absoluteTolerance: 0, relativeTolerance: 0)
     }
 
+    /// Records counted cost (``Cost``) as `name.gradient_evaluations`, `name.function_evaluations`
+    /// and `name.matmul_flops`: exact counts, so `verify` demands them unchanged everywhere.
+    public mutating func record(cost name: String, _ cost: Cost) {
+        record("\(name).gradient_evaluations", Double(cost.gradientEvaluations), absoluteTolerance: 0, relativeTolerance: 0)
+        record("\(name).function_evaluations", Double(cost.functionEvaluations), absoluteTolerance: 0, relativeTolerance: 0)
+        record("\(name).matmul_flops", Double(cost.matmulFlops), absoluteTolerance: 0, relativeTolerance: 0)
+    }
+
     /// Records an already formed interval (a fitted rate, say) under `name`, as
     /// ``record(interval:_:tolerance:)`` does.
     public mutating func record(interval name: String, _ interval: Interval, tolerance: Double) {

@@ -115,9 +115,13 @@ public struct RunRecord: Sendable {
     public var diverged: Bool
     /// Bytes of optimizer state (the optimizer's exact count), for memory claims.
     public var stateBytes: Int
-    /// Wall-clock seconds the run took, measured by the runner. For progress lines and the
-    /// benchmark only: never print it in a report or ledger, which must be byte-identical.
+    /// Wall-clock seconds the run took, measured by the runner. For progress lines, the
+    /// machine-dependent timing file and the benchmark only: never print it in a report or
+    /// ledger, which must be byte-identical.
     public var seconds: Double = 0
+    /// What the run counted (FLOPs of matrix products, gradient evaluations), measured by the
+    /// runner: deterministic, so it may be recorded as a metric.
+    public var cost = Cost()
 
     public init(losses: [Double] = [], steps: [Int]? = nil, stateBytes: Int = 0, diverged: Bool = false) {
         self.losses = losses
@@ -373,6 +377,14 @@ public struct ArmResult: Sendable {
         return Statistics.pairedDifferences(a, b)
     }
 
+    /// The mean cost of an evaluation run (integer division of the totals; every run of a
+    /// deterministic budget counts the same).
+    public var meanCost: Cost {
+        let total = evaluation.reduce(Cost()) { $0 + $1.cost }, n = max(evaluation.count, 1)
+        return Cost(gradientEvaluations: total.gradientEvaluations / n, functionEvaluations: total.functionEvaluations / n,
+                    matmulFlops: total.matmulFlops / n)
+    }
+
     /// The number of evaluation runs that diverged.
     public var divergedCount: Int { evaluation.filter(\.diverged).count }
 }
@@ -433,8 +445,9 @@ public struct Experiment: Sendable {
     private func execute(_ arm: Arm, _ hp: Hyperparameters, _ phase: Phase, _ rep: Int) throws -> RunRecord {
         context.progress.report(context.slug, "\(claim) \(arm.name) [\(hp)] \(phase.rawValue) rep \(rep)")
         let start = Date()
-        var record = try arm.run(trial(arm: arm.name, hyperparameters: hp, phase: phase, repetition: rep))
+        var (record, cost) = try CostMeter.measure { try arm.run(trial(arm: arm.name, hyperparameters: hp, phase: phase, repetition: rep)) }
         record.seconds = Date().timeIntervalSince(start)
+        record.cost = cost
         return record
     }
 
@@ -490,6 +503,8 @@ public struct Experiment: Sendable {
         var result = selected
         result.evaluation = try (0..<seeds).map { try execute(arm, selected.chosen, .evaluation, $0) }
         context.log.append(TuningRecord(claim: claim, result, selectionSeeds: selected.sweep.isEmpty ? 0 : selectionSeeds))
+        context.log.append(TimingRecord(claim: claim, arm: arm.name, secondsPerRun: Statistics.mean(result.evaluation.map(\.seconds)),
+                                        runs: result.evaluation.count))
         return result
     }
 

@@ -85,6 +85,7 @@ public struct TuningRecord: Codable, Equatable, Sendable {
 public final class RunLog: @unchecked Sendable {
     private let lock = NSLock()
     private var records: [TuningRecord] = []
+    private var timings: [TimingRecord] = []
 
     public init() {}
 
@@ -92,6 +93,18 @@ public final class RunLog: @unchecked Sendable {
     public func append(_ record: TuningRecord) {
         lock.lock(); defer { lock.unlock() }
         records.append(record)
+    }
+
+    /// Appends an arm's wall-clock timing (machine-dependent; see ``TimingRecord``).
+    public func append(_ record: TimingRecord) {
+        lock.lock(); defer { lock.unlock() }
+        timings.append(record)
+    }
+
+    /// The timings logged so far, in order.
+    public var timing: [TimingRecord] {
+        lock.lock(); defer { lock.unlock() }
+        return timings
     }
 
     /// The tuned arms logged so far, in order.

@@ -97,7 +97,10 @@ public enum StandardTasks {
             var diverged = false
             for step in 1...steps {
                 let b = source.batch(sequences: batch, length: length, using: &data)
-                let loss = Double(optimizer.step { model.lossAndGradient(tokens: b.tokens, targets: b.targets, batch: batch) })
+                let loss = Double(optimizer.step {
+                    CostMeter.countGradientEvaluations()
+                    return model.lossAndGradient(tokens: b.tokens, targets: b.targets, batch: batch)
+                })
                 if !loss.isFinite { diverged = true; break }
                 if step % max(steps / 20, 1) == 0 || step == 1 { losses.append(loss); recorded.append(step) }
             }
@@ -186,7 +189,11 @@ public enum StandardTasks {
                 for batch in schedule.batches(epoch: epoch) {
                     let (x, y) = data.train.batch(batch)
                     step += 1
-                    if !optimizer.step({ model.lossAndGradient(x, labels: y) }).isFinite { diverged = true; break epochs }
+                    let loss = optimizer.step {
+                        CostMeter.countGradientEvaluations()
+                        return model.lossAndGradient(x, labels: y)
+                    }
+                    if !loss.isFinite { diverged = true; break epochs }
                 }
                 let loss = datasetLoss(model, data.train)
                 losses.append(loss)
@@ -219,6 +226,7 @@ public enum StandardTasks {
                 if !f.isFinite || abs(f) > 1e30 { diverged = true; break }
                 if step == steps { break }
                 x.grad.data = gradient
+                CostMeter.countGradientEvaluations()
                 optimizer.applyGradients()
             }
             let final = diverged ? .nan : losses.last!

@@ -61,6 +61,27 @@ public struct ReportWriter: Sendable {
         removeStaleFigures(in: figureFolder, keeping: Set(names))
         try AtomicFile.write(report, to: folder.appendingPathComponent("\(slug).md"))
         try AtomicFile.write(ledger.encoded(), to: Ledger.url(slug: slug, in: folder))
+        try writeTiming(outcome)
+    }
+
+    /// `<folder>/timing/<slug>.json`: wall-clock seconds per run of each arm, machine-dependent,
+    /// kept apart from the byte-identical report and ledger (and out of git).
+    func writeTiming(_ outcome: PaperOutcome) throws {
+        let timing = outcome.context.log.timing
+        guard !timing.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        struct File: Encodable {
+            var note = "Wall-clock seconds on the machine that ran this; machine-dependent, not part of the byte-identical report or ledger."
+            var platform: String
+            var scale: String
+            var arms: [TimingRecord]
+        }
+        let data = try encoder.encode(File(platform: ReportEnvironment.platform, scale: outcome.context.scale.rawValue, arms: timing))
+        let url = folder.appendingPathComponent("timing").appendingPathComponent("\(outcome.info.slug).json")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(data, to: url)
     }
 
     /// Removes figure files of figures the paper no longer draws, so the folder matches the report.

@@ -241,6 +241,7 @@ public func gemm<S: TensorScalar>(
     precondition(c.shape == [m, n], "gemm output shape \(c.shape), expected \([m, n])")
     if m == 0 || n == 0 { return }
     if k == 0 { c.scale(by: beta); return }
+    CostMeter.countMatmul(m: m, n: n, k: k)
     a.data.withUnsafeBufferPointer { pa in
         b.data.withUnsafeBufferPointer { pb in
             c.data.withUnsafeMutableBufferPointer { pc in
