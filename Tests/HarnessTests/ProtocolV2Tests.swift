@@ -253,6 +253,22 @@ final class ProtocolV2Tests: XCTestCase {
         XCTAssertEqual(BiasCorrection.factor(0.9, step: 2), 0.19, accuracy: 1e-12)
     }
 
+    // MARK: - Figures
+
+    /// Censored points get their own open-marker layer and legend entry, and gnuplot draws them.
+    func testCensoredPointsAreMarkedInFigures() throws {
+        let figure = Figure(name: "censored", title: "t", xLabel: "x", yLabel: "y",
+                            series: [Series("a", x: [1, 2, 3], y: [1, 2, 30], censored: [false, false, true]),
+                                     Series("b", x: [1, 2], y: [1, 1], band: [0.1, 0.1], censored: [false, false])],
+                            caption: "c")
+        XCTAssertTrue(figure.gnuplotData.contains("# x y censored\n1.0 1.0 0\n2.0 2.0 0\n3.0 30.0 1\n"))
+        XCTAssertNil(figure.series[1].censored, "a series with nothing censored draws no extra layer")
+        XCTAssertEqual(figure.gnuplotScript.components(separatedBy: "pt 8").count, 2)
+        XCTAssertTrue(figure.gnuplotScript.contains("a: censored (diverged; at least this bad)"))
+        let rendered = try Gnuplot.locate().render(figure)
+        XCTAssertTrue(String(decoding: rendered.svg, as: UTF8.self).contains("censored"))
+    }
+
     // MARK: - Counted cost
 
     func testCostMeterCountsMatmulFlopsAndNests() {

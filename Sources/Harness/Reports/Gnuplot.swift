@@ -45,7 +45,7 @@ extension Figure {
         for (index, series) in series.enumerated() {
             if index > 0 { out += "\n\n" }
             out += "# index \(index): \(commentLine(series.title))\n"
-            out += series.band == nil ? "# x y\n" : "# x y lower upper\n"
+            out += (series.band == nil ? "# x y" : "# x y lower upper") + (series.censored == nil ? "\n" : " censored\n")
             if series.x.isEmpty {
                 // An empty block would merge with its neighbours' separators; one missing point keeps the indices.
                 out += series.band == nil ? "NaN NaN\n" : "NaN NaN NaN NaN\n"
@@ -56,6 +56,7 @@ extension Figure {
                 if let band = series.band {
                     out += " " + plotNumber(series.y[i] - band[i]) + " " + plotNumber(series.y[i] + band[i])
                 }
+                if let censored = series.censored { out += censored[i] ? " 1" : " 0" }
                 out += "\n"
             }
         }
@@ -106,6 +107,11 @@ extension Figure {
             case .linespoints: style = "with linespoints lw 2 pt 7 ps 0.8"
             }
             plots.append("\(file) index \(index) using 1:2 \(style) \(colour) title \(quoted(series.title))")
+            if series.censored != nil {
+                let column = series.band == nil ? 3 : 5
+                plots.append("\(file) index \(index) using 1:(column(\(column)) > 0 ? $2 : NaN) with points pt 8 ps 1.6 \(colour) "
+                             + "title \(quoted(series.title + ": censored (diverged; at least this bad)"))")
+            }
         }
         if let reference {
             // A constant function rather than an arrow, so the line enters the key and the y autoscale.

@@ -42,16 +42,21 @@ public struct Series: Sendable {
     public var band: [Double]?
     /// `lines`, `points` or `linespoints`.
     public var style: Style
+    /// Points whose value is censored (a diverged run drawn at a cap: "at least this bad"); they
+    /// get an open marker and their own legend entry, so a reader never takes them for measurements.
+    public var censored: [Bool]?
 
     public enum Style: String, Sendable { case lines, points, linespoints }
 
-    public init(_ title: String, x: [Double], y: [Double], band: [Double]? = nil, style: Style = .lines) {
-        precondition(x.count == y.count && (band == nil || band!.count == y.count), "series \(title): lengths differ")
+    public init(_ title: String, x: [Double], y: [Double], band: [Double]? = nil, style: Style = .lines, censored: [Bool]? = nil) {
+        precondition(x.count == y.count && (band == nil || band!.count == y.count) && (censored == nil || censored!.count == y.count),
+                     "series \(title): lengths differ")
         self.title = title
         self.x = x
         self.y = y
         self.band = band
         self.style = style
+        self.censored = censored?.contains(true) == true ? censored : nil
     }
 }
 
