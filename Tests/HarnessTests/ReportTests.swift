@@ -408,6 +408,17 @@ final class ReportTests: XCTestCase {
             """)
     }
 
+    /// An inconclusive verdict shows its reason in the paper's row and in a count by reason.
+    func testIndexShowsInconclusiveReasons() throws {
+        let paper = ReportFakePaper()
+        var ledger = Ledger.updating(nil, with: try PaperOutcome.run(paper, RunContext(scale: .quick, slug: "fake")))
+        ledger.quick!.claims[0] = Ledger.ClaimRecord(id: "c1", verdict: "inconclusive", reason: "underpowered", measured: "x")
+        let index = renderIndex([IndexEntry(info: paper.info, claimIDs: ["c1", "c2"], ledger: ledger)])
+        XCTAssertTrue(index.contains("| inconclusive | 1 |"), index)
+        XCTAssertTrue(index.contains("| Inconclusive, by reason | Claims |\n|---|---|\n| underpowered | 1 |\n"), index)
+        XCTAssertTrue(index.contains("c1 inconclusive (underpowered); c2 not testable on CPU"), index)
+    }
+
     func testEnvironmentReadsTheBuildAndMachine() throws {
         let environment = ReportEnvironment.current(gnuplot: try Gnuplot.locate())
         XCTAssertTrue(environment.openBLAS.hasPrefix("OpenBLAS"), environment.openBLAS)
