@@ -22,14 +22,17 @@ public struct ReportEnvironment: Sendable, Equatable {
 
     /// The environment of this process, with gnuplot's version from `gnuplot`.
     public static func current(gnuplot: Gnuplot?) -> ReportEnvironment {
-        ReportEnvironment(swift: compilerVersion, openBLAS: openBLASConfiguration,
+        ReportEnvironment(swift: compilerVersion, openBLAS: "\(openBLASConfiguration); \(BLASKernel.stamp)",
                           gnuplot: gnuplot?.version ?? "not used",
                           cpu: cpuModel(), commit: gitCommit())
     }
 
-    /// What determines the bits of a result on this machine: compiler, OpenBLAS build and kernel,
-    /// CPU model. Two runs with the same platform, seed and code give identical numbers.
-    public static var platform: String { "Swift \(compilerVersion); \(openBLASConfiguration); \(cpuModel())" }
+    /// What determines the bits of a result on this machine: compiler, OpenBLAS build, the kernel
+    /// in force and whether it was pinned (``BLASKernel/stamp``), CPU model. Two runs with the
+    /// same platform, seed and code give identical numbers.
+    public static var platform: String {
+        "Swift \(compilerVersion); \(openBLASConfiguration); \(BLASKernel.stamp); \(cpuModel())"
+    }
 
     /// The Swift compiler that built this binary.
     public static var compilerVersion: String {
