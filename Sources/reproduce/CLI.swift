@@ -74,7 +74,15 @@ struct Reproduce: ParsableCommand {
             IndexCommand.self,
             VerifyCommand.self,
             TraceCommand.self,
+            PlatformCommand.self,
         ])
+
+    /// True when `arguments` parse to a command given `--native-blas`. Parsing has no side
+    /// effects, so `main` asks this before deciding whether to pin OpenBLAS's kernel.
+    static func requestsNativeBLAS(_ arguments: [String]) -> Bool {
+        guard let command = try? parseAsRoot(arguments) as? KernelSelecting else { return false }
+        return command.kernel.nativeBLAS
+    }
 
     /// Parses `arguments` (without the program name), runs the command, and returns the exit code.
     static func invoke(_ arguments: [String], environment: CLIEnvironment) -> Int32 {

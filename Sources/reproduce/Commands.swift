@@ -19,6 +19,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "The reports folder.")
     var out: String = "Reports"
 
+    @OptionGroup var kernel: KernelOptions
+
     /// The parsed scale.
     func parsedScale() throws -> Scale {
         guard let scale = Scale(rawValue: scale) else { throw BadInput("bad --scale '\(scale)': expected quick or full") }
@@ -30,6 +32,19 @@ struct RunOptions: ParsableArguments {
         if let seeds, seeds < 1 { throw BadInput("bad --seeds \(seeds): expected a positive count") }
         return try validJobs(jobs, default: processors)
     }
+}
+
+/// `--native-blas`: read by `main` before parsing proper (``Reproduce/requestsNativeBLAS(_:)``),
+/// because OpenBLAS fixes its kernel when it loads.
+struct KernelOptions: ParsableArguments {
+    @Flag(name: .customLong("native-blas"),
+          help: "Let OpenBLAS pick its kernel for this CPU (faster on some) instead of the pinned Haswell kernel; the last bits of results then depend on the CPU. Same as REPRODUCE_NATIVE_BLAS=1.")
+    var nativeBLAS = false
+}
+
+/// A command that accepts `--native-blas`.
+protocol KernelSelecting {
+    var kernel: KernelOptions { get }
 }
 
 /// `--jobs` checked, or the default.
@@ -81,7 +96,7 @@ func alignedColumns(_ rows: [[String]]) -> [String] {
 // MARK: - run and all
 
 /// `reproduce run <slug>...`.
-struct RunCommand: ReproduceCommand {
+struct RunCommand: ReproduceCommand, KernelSelecting {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run papers; write Reports/<slug>.md, figures and ledgers; print verdicts.")
 
@@ -89,6 +104,7 @@ struct RunCommand: ReproduceCommand {
     var slugs: [String] = []
 
     @OptionGroup var options: RunOptions
+    var kernel: KernelOptions { options.kernel }
 
     func execute(in environment: CLIEnvironment) throws -> Int32 {
         guard !slugs.isEmpty else { throw BadInput("run needs at least one paper slug (see reproduce list)") }
@@ -100,7 +116,7 @@ struct RunCommand: ReproduceCommand {
 }
 
 /// `reproduce all [--shard K/N]`.
-struct AllCommand: ReproduceCommand {
+struct AllCommand: ReproduceCommand, KernelSelecting {
     static let configuration = CommandConfiguration(
         commandName: "all", abstract: "Run every registered paper (or one shard of them), then rebuild the index.")
 
@@ -108,6 +124,7 @@ struct AllCommand: ReproduceCommand {
     var shard: String?
 
     @OptionGroup var options: RunOptions
+    var kernel: KernelOptions { options.kernel }
 
     func execute(in environment: CLIEnvironment) throws -> Int32 {
         var papers = environment.papers
@@ -245,7 +262,7 @@ struct IndexCommand: ReproduceCommand {
 // MARK: - verify
 
 /// `reproduce verify [slug...]`.
-struct VerifyCommand: ReproduceCommand {
+struct VerifyCommand: ReproduceCommand, KernelSelecting {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Re-run at quick scale (writing nothing) and compare with the committed ledgers; exit 1 on a change.")
@@ -259,6 +276,8 @@ struct VerifyCommand: ReproduceCommand {
     @Option(help: "The reports folder holding the committed ledgers.")
     var out: String = "Reports"
 
+    @OptionGroup var kernel: KernelOptions
+
     func execute(in environment: CLIEnvironment) throws -> Int32 {
         let papers = slugs.isEmpty ? environment.papers : try select(slugs, from: environment.papers)
         let jobs = try validJobs(jobs, default: environment.processors)
@@ -267,5 +286,21 @@ struct VerifyCommand: ReproduceCommand {
         for line in summary.failures { environment.output(line) }
         environment.output(summary.line)
         return summary.failures.isEmpty ? Exit.ok : Exit.failed
+    }
+}
+
+// MARK: - platform
+
+/// `reproduce platform`: the platform string the ledgers record.
+struct PlatformCommand: ReproduceCommand, KernelSelecting {
+    static let configuration = CommandConfiguration(
+        commandName: "platform",
+        abstract: "Print the platform a run here stamps in its ledgers: compiler, OpenBLAS build, kernel in force, CPU.")
+
+    @OptionGroup var kernel: KernelOptions
+
+    func execute(in environment: CLIEnvironment) throws -> Int32 {
+        environment.output(ReportEnvironment.platform)
+        return Exit.ok
     }
 }

@@ -129,17 +129,57 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(cli("run", "fake", "--scale", "quick", "--out", folder.path), 0)
         let before = try tree(folder)
         XCTAssertEqual(cli("verify", "--out", folder.path), 0)
-        XCTAssertEqual(cli.stdout, ["verify: 1 paper, 2 claims, 1 metric match the committed quick-scale ledgers"])
+        XCTAssertEqual(cli.stdout, ["verify: 1 paper, 2 claims, 1 metric match the committed quick-scale ledgers; platform matches the ledgers (bit-identical mode)"])
         XCTAssertEqual(try tree(folder), before, "verify writes nothing")
 
         cli.papers = [CLIFakePaper(offset: 0.01)]
         XCTAssertEqual(cli("verify", "fake", "--out", folder.path), 1)
         XCTAssertEqual(cli.stdout, ["fake metric x: committed 1.5, now 1.51 (same platform as the ledger: must match exactly)",
-                                    "verify: 1 failure"])
+                                    "verify: 1 failure; platform matches the ledgers (bit-identical mode)"])
 
         cli.papers = [CLIFakePaper(offset: -1)]
         XCTAssertEqual(cli("verify", "--out", folder.path), 1)
         XCTAssertEqual(cli.stdout.first, "fake c1: verdict changed: committed reproduced (x = 1.5), now not reproduced (x = 0.5)")
+    }
+
+    /// Off the ledger's platform, verify says so, names what differs, and applies the tolerances.
+    func testVerifyOnAnotherPlatformSaysSoAndUsesTolerances() throws {
+        let cli = CLIHarness([CLIFakePaper()])
+        XCTAssertEqual(cli("run", "fake", "--scale", "quick", "--out", folder.path), 0)
+        var ledger = try XCTUnwrap(try Ledger.load(slug: "fake", from: folder))
+        let ours = ReportEnvironment.platform.components(separatedBy: "; ")
+        XCTAssertEqual(ledger.quick?.platform, ours.joined(separator: "; "))
+        var theirs = ours
+        theirs[2] = "kernel Zen (native)"
+        ledger.quick?.platform = theirs.joined(separator: "; ")
+        try ledger.encoded().write(to: folder.appendingPathComponent("data/fake.json"))
+
+        cli.papers = [CLIFakePaper(offset: 1e-4)]
+        XCTAssertEqual(cli("verify", "--out", folder.path), 0, "1e-4 is inside the tolerance 1e-6 + 1e-3 × 1.5")
+        XCTAssertEqual(cli.stdout, ["verify: 1 paper, 2 claims, 1 metric match the committed quick-scale ledgers; "
+                                    + "platform differs from the ledgers' (kernel Zen (native) vs \(ours[2])): verdicts exact, metrics within tolerance"])
+        cli.papers = [CLIFakePaper(offset: -1)]
+        XCTAssertEqual(cli("verify", "--out", folder.path), 1)
+        XCTAssertEqual(cli.stdout.first, "fake c1: verdict changed: committed reproduced (x = 1.5), now not reproduced (x = 0.5)")
+        XCTAssertTrue(cli.stdout.last?.hasSuffix("verdicts exact, metrics within tolerance") == true, "\(cli.stdout)")
+    }
+
+    func testVerificationModeWithLedgersFromSeveralPlatforms() {
+        let ours = "Swift 6.3.1; OpenBLAS 0.3.21 Haswell; kernel Haswell (pinned); AMD EPYC"
+        let old = "Swift 6.3.1; OpenBLAS 0.3.21 Cooperlake; AMD EPYC"
+        func mode(_ ledgers: [String?]) -> String? {
+            VerificationSummary(failures: [], papers: ledgers.count, claims: 0, metrics: 0, platform: ours, ledgerPlatforms: ledgers).mode
+        }
+        XCTAssertEqual(mode([]), nil)
+        XCTAssertEqual(mode([ours, ours]), "platform matches the ledgers (bit-identical mode)")
+        XCTAssertEqual(mode([old, old]), "platform differs from the ledgers' (OpenBLAS 0.3.21 Cooperlake vs OpenBLAS 0.3.21 Haswell; "
+                                         + "kernel Haswell (pinned)): verdicts exact, metrics within tolerance")
+        XCTAssertEqual(mode([ours, nil]), "platform differs from 1 of 2 ledgers' (not recorded vs \(ours)): "
+                                          + "there verdicts exact, metrics within tolerance; elsewhere bit-identical")
+        XCTAssertEqual(mode(["Swift 6.3.1; OpenBLAS 0.3.21 Haswell; AMD EPYC"]),
+                       "platform differs from the ledgers' (— vs kernel Haswell (pinned)): verdicts exact, metrics within tolerance",
+                       "a ledger from before kernel stamps")
+        XCTAssertEqual(mode([old, nil]), "platform differs from the ledgers' (2 other platforms vs \(ours)): verdicts exact, metrics within tolerance")
     }
 
     func testVerifyFailsWithoutACommittedQuickLedger() throws {

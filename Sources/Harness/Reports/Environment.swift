@@ -22,14 +22,21 @@ public struct ReportEnvironment: Sendable, Equatable {
 
     /// The environment of this process, with gnuplot's version from `gnuplot`.
     public static func current(gnuplot: Gnuplot?) -> ReportEnvironment {
-        ReportEnvironment(swift: compilerVersion, openBLAS: openBLASConfiguration,
+        ReportEnvironment(swift: compilerVersion, openBLAS: "\(openBLASConfiguration); \(BLASKernel.stamp)",
                           gnuplot: gnuplot?.version ?? "not used",
                           cpu: cpuModel(), commit: gitCommit())
     }
 
-    /// What determines the bits of a result on this machine: compiler, OpenBLAS build and kernel,
-    /// CPU model. Two runs with the same platform, seed and code give identical numbers.
-    public static var platform: String { "Swift \(compilerVersion); \(openBLASConfiguration); \(cpuModel())" }
+    /// What determines the bits of a result on this machine: compiler, OpenBLAS build, the kernel
+    /// in force and whether it was pinned (``BLASKernel/stamp``), and the CPU model unless the
+    /// kernel is pinned. Two runs with the same platform, seed and code give identical numbers:
+    /// with the pinned kernel every AVX2 machine runs the same instructions (the Swift code is
+    /// built for generic x86-64, glibc's libm picks the same FMA variants on every AVX2+FMA CPU),
+    /// so the CPU model no longer matters and `verify` stays bit-exact across machines.
+    public static var platform: String {
+        let pinned = BLASKernel.choice == .pinned && BLASKernel.active.caseInsensitiveCompare(BLASKernel.pinned) == .orderedSame
+        return "Swift \(compilerVersion); \(openBLASConfiguration); \(BLASKernel.stamp)" + (pinned ? "" : "; \(cpuModel())")
+    }
 
     /// The Swift compiler that built this binary.
     public static var compilerVersion: String {
