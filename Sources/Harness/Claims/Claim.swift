@@ -122,10 +122,8 @@ public struct Evidence: Sendable {
     /// numbers the decision rules read (``Rule``); `tolerance` is the absolute tolerance of the
     /// first three for `verify` off the ledger's platform.
     public mutating func record(interval name: String, _ summary: Summary, tolerance: Double) {
-        record("\(name).mean", summary.mean, absoluteTolerance: tolerance, relativeTolerance: 0)
-        record("\(name).ci_low", summary.low, absoluteTolerance: tolerance, relativeTolerance: 0)
-        record("\(name).ci_high", summary.high, absoluteTolerance: tolerance, relativeTolerance: 0)
-        record("\(name).n", Double(summary.count), absoluteTolerance: 0, relativeTolerance: 0)
+        record(interval: name, Interval(mean: summary.mean, low: summary.low, high: summary.high, count: summary.count),
+               tolerance: tolerance)
     }
 
     /// Records counted cost (``Cost``) as `name.gradient_evaluations`, `name.function_evaluations`
