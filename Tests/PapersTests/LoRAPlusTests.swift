@@ -96,8 +96,7 @@ final class LoRAPlusTests: XCTestCase {
     /// only metrics the run records.
     func testTinyRunIsDeterministicAndFeedsEveryClaim() throws {
         let paper = LoRAPlus()
-        var s = LoRAPlus.Settings(widths: [16, 32], pretrainSteps: 5, steps: 10, learningRates: [1e-3, 1e-2],
-                                  ratios: [1, 4], evaluationSeeds: 2)
+        var s = LoRAPlus.Settings(widths: [16, 32], pretrainSteps: 5, steps: 10, learningRates: [1e-3, 1e-2], evaluationSeeds: 2)
         s.validationSequences = 4
         s.testSequences = 4
         s.batch = 4
@@ -111,7 +110,24 @@ final class LoRAPlusTests: XCTestCase {
         XCTAssertEqual(r1.evidence["c2.trainable_parameters.difference"], 0)
         XCTAssertEqual(r1.evidence["c2.state_bytes.difference"], 0)
         XCTAssertEqual(r1.evidence["c2.lora.gradient_evaluations_per_step"], 1)
-        XCTAssertEqual(paper.claims.map(\.id), ["c1", "c2", "c3"])
+        XCTAssertEqual(paper.claims.map(\.id), ["c1", "c2", "c3a", "c3b"])
         XCTAssertTrue(registry.contains { $0.info.slug == "lora-plus" })
+        XCTAssertTrue(r1.evidence.has("c3b.target_reached"))
+    }
+
+    /// c3b is never judged on a target no tuning reached; c1 reads the growth's interval.
+    func testRulesDecideAsWritten() {
+        let claims = Dictionary(uniqueKeysWithValues: LoRAPlus().claims.map { ($0.id, $0) })
+        func e(_ key: String, _ low: Double, _ high: Double, extra: [String: Double] = [:]) -> Evidence {
+            var e = Evidence()
+            e.record(interval: key, Interval(mean: (low + high) / 2, low: low, high: high, count: 5), tolerance: 0)
+            for (k, v) in extra { e.record(k, v) }
+            return e
+        }
+        XCTAssertEqual(claims["c3b"]!.decide(e("c3b.log_speedup", 0.5, 0.9, extra: ["c3b.target_reached": 0])).verdict, .inconclusive(.tuningFailed))
+        XCTAssertEqual(claims["c3b"]!.decide(e("c3b.log_speedup", 0.5, 0.9, extra: ["c3b.target_reached": 1])).verdict, .reproduced)
+        XCTAssertEqual(claims["c3b"]!.decide(e("c3b.log_speedup", -0.2, 0.1, extra: ["c3b.target_reached": 1])).verdict, .notReproduced)
+        XCTAssertEqual(claims["c1"]!.decide(e("c1.gain_growth", 0.01, 0.05)).verdict, .reproduced)
+        XCTAssertEqual(claims["c1"]!.decide(e("c1.gain_growth", -0.5, 0.5)).verdict, .inconclusive(.underpowered))
     }
 }

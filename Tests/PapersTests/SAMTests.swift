@@ -272,38 +272,41 @@ final class SAMTests: XCTestCase {
         }
         let second = try paper.run(context, settings: tinySettings(context))
         XCTAssertEqual(first.evidence.metrics, second.evidence.metrics)
-        XCTAssertEqual(paper.claims.map(\.id), ["c1", "c2", "c3"])
+        XCTAssertEqual(paper.claims.map(\.id), ["c1a", "c1b", "c2", "c3a", "c3b"])
+        for key in ["c1a.gain_vs_sgd", "c1b.log_lambda_diff_vs_sgd", "c3.n20.gain_vs_sgd", "c3.n40.diff_vs_gce"] {
+            XCTAssertTrue(first.evidence.has("\(key).ci_low"), key)
+        }
     }
 
-    /// The rules, on hand-made evidence: each branch of each verdict.
+    /// The rules, on hand-made evidence: each branch of each verdict, with the v2 reasons.
     func testRulesDecideAsWritten() {
         func evidence(_ values: [String: (Double, Double, Double)]) -> Evidence {
             var e = Evidence()
             for key in values.keys.sorted() {
                 let (m, lo, hi) = values[key]!
-                e.record("\(key).mean", m)
-                e.record("\(key).ci_low", lo)
-                e.record("\(key).ci_high", hi)
+                e.record(interval: key, Interval(mean: m, low: lo, high: hi, count: 5), tolerance: 0)
             }
             return e
         }
         let claims = Dictionary(uniqueKeysWithValues: SharpnessAwareMinimization().claims.map { ($0.id, $0) })
-        func c1(_ g1: (Double, Double, Double), _ g2: (Double, Double, Double), _ f: (Double, Double, Double)) -> String {
-            claims["c1"]!.decide(evidence(["c1.gain_vs_sgd": g1, "c1.gain_vs_sgd2x": g2,
-                                           "c1.lambda_diff_vs_sgd": f, "c1.lambda_diff_vs_sgd2x": f])).verdict.label
+        func c1a(_ g: (Double, Double, Double)) -> Verdict { claims["c1a"]!.decide(evidence(["c1a.gain_vs_sgd": g])).verdict }
+        XCTAssertEqual(c1a((1, 0.2, 1.8)), .reproduced)
+        XCTAssertEqual(c1a((0.1, -0.1, 0.3)), .notReproduced, "the interval excludes a 0.5-point gain")
+        XCTAssertEqual(c1a((0.68, -1.12, 2.48)), .inconclusive(.underpowered), "v1's full-scale interval could not see 0.5 points")
+        func c1b(_ f: (Double, Double, Double)) -> Verdict { claims["c1b"]!.decide(evidence(["c1b.log_lambda_diff_vs_sgd": f])).verdict }
+        XCTAssertEqual(c1b((-0.5, -0.8, -0.2)), .reproduced)
+        XCTAssertEqual(c1b((0.5, 0.2, 0.8)), .notReproduced, "SAM confidently sharper")
+        func c3a(_ n20: (Double, Double, Double), _ n40: (Double, Double, Double)) -> Verdict {
+            claims["c3a"]!.decide(evidence(["c3.n20.gain_vs_sgd": n20, "c3.n40.gain_vs_sgd": n40])).verdict
         }
-        XCTAssertEqual(c1((1, 0.2, 1.8), (0.6, 0.1, 1.1), (-1, -2, -0.1)), "reproduced")
-        XCTAssertEqual(c1((1, 0.2, 1.8), (0.4, 0.1, 0.7), (-1, -2, -0.1)), "inconclusive", "mean below 0.5 but CI reaches it")
-        XCTAssertEqual(c1((1, 0.2, 1.8), (0.2, 0.1, 0.4), (-1, -2, -0.1)), "not reproduced", "CI entirely below 0.5")
-        XCTAssertEqual(c1((1, 0.2, 1.8), (0.6, 0.1, 1.1), (1, 0.1, 2)), "not reproduced", "SAM confidently sharper")
-        XCTAssertEqual(c1((1, 0.2, 1.8), (0.6, 0.1, 1.1), (-1, -2, 0.5)), "inconclusive", "flatness undecided")
-        func c3(_ r1: (Double, Double, Double), _ r2: (Double, Double, Double), _ p: (Double, Double, Double)) -> String {
-            claims["c3"]!.decide(evidence(["c3.gain_vs_sgd": r1, "c3.gain_vs_sgd2x": r2, "c3.diff_vs_gce": p])).verdict.label
+        XCTAssertEqual(c3a((6, 4, 8), (9, 5, 13)), .reproduced)
+        XCTAssertEqual(c3a((6, 4, 8), (2, 1, 2.9)), .notReproduced, "gain confidently below 3 at one noise rate")
+        XCTAssertEqual(c3a((6, 4, 8), (4, -4, 12)), .inconclusive(.underpowered))
+        func c3b(_ n20: (Double, Double, Double), _ n40: (Double, Double, Double)) -> Verdict {
+            claims["c3b"]!.decide(evidence(["c3.n20.diff_vs_gce": n20, "c3.n40.diff_vs_gce": n40])).verdict
         }
-        XCTAssertEqual(c3((5, 1, 9), (4, 2, 6), (-0.5, -2, 1)), "reproduced")
-        XCTAssertEqual(c3((5, 1, 9), (4, 2, 6), (-1.5, -3, 0)), "inconclusive", "parity undecided")
-        XCTAssertEqual(c3((5, 1, 9), (4, 2, 6), (-4, -6, -2)), "not reproduced", "confidently worse than GCE")
-        XCTAssertEqual(c3((5, 1, 9), (2, 1, 2.9), (0, -1, 1)), "not reproduced", "gain confidently below 3")
-        XCTAssertEqual(c3((5, -1, 9), (4, 2, 6), (0, -1, 1)), "inconclusive", "CI reaches 0")
+        XCTAssertEqual(c3b((0, -0.5, 0.5), (-0.2, -0.9, 0.5)), .reproduced)
+        XCTAssertEqual(c3b((0, -0.5, 0.5), (-4, -6, -2)), .notReproduced, "confidently worse than GCE")
+        XCTAssertEqual(c3b((0, -0.5, 0.5), (-1.5, -3, 0)), .inconclusive(.underpowered), "parity undecided")
     }
 }
