@@ -15,8 +15,8 @@ set logscale x 10
 set format x "%g"
 set logscale y 10
 set format y "%g"
-plot "c2-regret.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "online least squares (slope 0.320)", \
-     "c2-regret.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "Reddi et al. counterexample, Adam (slope 0.997)", \
-     "c2-regret.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "Reddi et al. counterexample, AMSGrad (slope 0.449)", \
+plot "c2-regret.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "online least squares (exponent 0.32)", \
+     "c2-regret.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "Reddi et al. counterexample, Adam (exponent 0.997)", \
+     "c2-regret.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "Reddi et al. counterexample, AMSGrad (exponent 0.449)", \
      "c2-regret.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "√T (the claimed rate)", \
      "c2-regret.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "2(C−2)T/3 (linear regret at x = +1)"

@@ -5,7 +5,7 @@ set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "wh
 set output "c3-mlp_digits.svg"
 set title "MLP (digits): training loss"
 set xlabel "step"
-set ylabel "training loss (whole training split)"
+set ylabel "training loss"
 set grid
 set autoscale xfix
 set offsets graph 0.02, graph 0.02, 0, 0
