@@ -7,7 +7,4 @@ import Harness
 /// accepted names.
 public let traceOptimizers: [String: TraceOptimizerFactory] = registry.reduce(into: baselineTraceOptimizers) { table, paper in
     table.merge(paper.traceOptimizers) { _, paperSpecific in paperSpecific }
-}.merging(
-    // Pilots not yet moved to `Paper.traceOptimizers`.
-    ["galore": GaLore.traceFactory, "sam": SAM.traceFactory] as [String: TraceOptimizerFactory]
-) { _, paperSpecific in paperSpecific }
+}

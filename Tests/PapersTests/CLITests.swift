@@ -15,9 +15,9 @@ struct CLIFakePaper: Paper {
     }
     var claims: [Claim] {
         [Claim(id: "c1", statement: "x exceeds 1", source: "abstract", paperValue: "x = 2", metric: "x",
-               rule: "reproduced when x > 1", scaling: "none") { evidence in
-            Judgement(evidence["x"] > 1 ? .reproduced : .notReproduced, measured: "x = \(evidence["x"])")
-         },
+               rule: Rule(text: "reproduced when x > 1") { evidence in
+                   Judgement(evidence["x"] > 1 ? .reproduced : .notReproduced, measured: "x = \(evidence["x"])")
+               }, scaling: "none"),
          Claim.notTestable(id: "c2", statement: "scales up", source: "Table 1", reason: "needs a GPU")]
     }
     var method: String { "$x = 1 + s$" }

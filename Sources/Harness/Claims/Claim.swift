@@ -250,17 +250,6 @@ public struct Claim: Sendable {
         self.history = history
     }
 
-    /// A claim whose rule is free text beside a closure: kept for rules no decision type
-    /// expresses yet. Its text can drift from its code, so prefer ``init(id:statement:source:paperValue:paperSetting:metric:rule:scaling:history:)``.
-    @available(*, deprecated, message: "build the rule from the decision types in Rules.swift")
-    public init(
-        id: String, statement: String, source: String, paperValue: String = "—", paperSetting: String = "—", metric: String,
-        rule: String, scaling: String, history: [RuleChange] = [], decide: @escaping @Sendable (Evidence) -> Judgement
-    ) {
-        self.init(id: id, statement: statement, source: source, paperValue: paperValue, paperSetting: paperSetting,
-                  metric: metric, rule: Rule(text: rule, decide: decide), scaling: scaling, history: history)
-    }
-
     /// The rule as code: evidence in, judgement out.
     public func decide(_ evidence: Evidence) -> Judgement { rule.decide(evidence) }
 

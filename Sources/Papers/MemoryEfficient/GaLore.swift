@@ -249,6 +249,9 @@ public struct GaLore: Paper {
 
     public let sourceFile: String = #filePath
 
+    /// `galore` for `reproduce trace` (the reference's per-group keywords).
+    public var traceOptimizers: [String: TraceOptimizerFactory] { ["galore": GaLore.traceFactory] }
+
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
     }

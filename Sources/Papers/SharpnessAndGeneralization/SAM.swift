@@ -337,6 +337,9 @@ public struct SharpnessAwareMinimization: Paper {
 
     public let sourceFile: String = #filePath
 
+    /// `sam` for `reproduce trace` (pytorch-optimizer's keywords).
+    public var traceOptimizers: [String: TraceOptimizerFactory] { ["sam": SAM.traceFactory] }
+
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
     }
