@@ -269,6 +269,20 @@ final class ProtocolV2Tests: XCTestCase {
         XCTAssertTrue(String(decoding: rendered.svg, as: UTF8.self).contains("censored"))
     }
 
+    // MARK: - Corrupted data
+
+    func testImbalanceFollowsTheExponentialProfile() throws {
+        let features = Tensor<Float>.zeros([1000, 2])
+        let labels = (0..<1000).map { $0 % 10 }
+        let data = Dataset(name: "toy", features: features, labels: labels, classCount: 10, citation: "synthetic")
+        var rng = SeededRandom(seed: 1, path: ["imbalance"])
+        let long = data.imbalanced(ratio: 100, using: &rng)
+        XCTAssertEqual(long.classCounts.first, 100)
+        XCTAssertEqual(long.classCounts.last, 1)
+        XCTAssertEqual(long.classCounts[5], Int((100 * pow(100, -5.0 / 9)).rounded()))
+        XCTAssertEqual(data.imbalanced(ratio: 1, using: &rng).count, 1000)
+    }
+
     // MARK: - Counted cost
 
     func testCostMeterCountsMatmulFlopsAndNests() {

@@ -210,7 +210,7 @@ final class SAMTests: XCTestCase {
         let params = [Parameter("u", Tensor(shape: [3], data: [0.3, -0.2, 1])), Parameter("v", Tensor(shape: [2], data: [2, -1]))]
         let before = params.map(\.value)
         var rng = SeededRandom(seed: 4, path: ["power"])
-        let lambda = SharpnessAwareMinimization.topHessianEigenvalue(params, iterations: 60, h: 1e-2, rng: &rng) {
+        let lambda = Hessian.topEigenvalue(params, iterations: 60, h: 1e-2, rng: &rng) {
             Self.diagonalQuadratic(a, params)
         }
         XCTAssertEqual(lambda, 7, accuracy: 1e-3)

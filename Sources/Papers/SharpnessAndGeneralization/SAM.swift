@@ -26,138 +26,7 @@ import Harness
 // the training-loss Hessian; c3 adds a loss designed for noisy labels (generalized cross-entropy)
 // as the baseline SAM must match. c2 needs ImageNet-scale training and is not testable on a CPU.
 
-// MARK: - The method
 
-// excerpt: sam
-/// Sharpness-Aware Minimization around any base optimizer (Foret et al. 2021), with the adaptive
-/// variant ASAM (Kwon et al. 2021) as pytorch-optimizer implements it.
-///
-/// One ``step(_:)``:
-/// 1. evaluates the loss and gradient $g$ at the current weights $w$;
-/// 2. moves to $w + \hat\epsilon$, with $\hat\epsilon = \rho\, g / (\|g\| + 10^{-12})$ (the norm taken over
-///    *all* parameters together), or for ASAM
-///    $\hat\epsilon = \rho\, T_w^2 g / (\|T_w g\| + 10^{-12})$ with $T_w = |w|$ elementwise;
-/// 3. evaluates the gradient again there, the *sharpness-aware* gradient;
-/// 4. puts the weights back to $w$ exactly (from a saved copy) and lets the base optimizer step
-///    with the second gradient.
-///
-/// The returned loss is the one at $w$ (step 1), as for any optimizer.
-public final class SAM: Optimizer {
-    /// The optimizer that takes the actual step (its state, schedule and weight decay apply at $w$).
-    public let base: any Optimizer
-    /// The radius $\rho$ of the neighbourhood.
-    public var rho: Float
-    /// ASAM: scale the perturbation elementwise by $|w|$ (scale-invariant sharpness).
-    public let adaptive: Bool
-    /// Added to the norm before dividing (pytorch-optimizer's `perturb_eps`); keeps a zero
-    /// gradient from producing NaN. The official JAX code divides by the bare norm.
-    public let perturbationEpsilon: Float
-    /// The weights at the start of the step, restored after the second gradient. Allocated on
-    /// the first step with the parameters' shapes and reused.
-    private var savedWeights: [Tensor<Float>] = []
-
-    /// Wraps `base`, which must own the parameters SAM perturbs.
-    public init(base: any Optimizer, rho: Float = 0.05, adaptive: Bool = false, perturbationEpsilon: Float = 1e-12) {
-        precondition(rho >= 0, "SAM needs rho >= 0, got \(rho)")
-        self.base = base
-        self.rho = rho
-        self.adaptive = adaptive
-        self.perturbationEpsilon = perturbationEpsilon
-    }
-
-    public var parameters: [Parameter] { base.parameters }
-
-    /// The base optimizer's state plus the saved copy of the weights (one Float per parameter
-    /// entry once the first step has run); pytorch-optimizer holds the same copy (`old_p`)
-    /// during each step.
-    public var stateBytes: Int { base.stateBytes + savedWeights.reduce(0) { $0 + $1.count * 4 } }
-
-    /// A base-optimizer step with the gradients already stored (the second half of ``step(_:)``).
-    public func applyGradients() { base.applyGradients() }
-
-    @discardableResult
-    public func step(_ lossAndGradient: LossAndGradient) -> Float {
-        let loss = lossAndGradient()
-        let params = base.parameters
-        if savedWeights.count != params.count { savedWeights = params.map(\.value) }
-        // ‖g‖ (or ‖T_w g‖): per tensor in Double, then across tensors, as a global norm.
-        var squaredNorm = 0.0
-        for p in params {
-            squaredNorm += p.grad.data.withUnsafeBufferPointer { g in
-                p.value.data.withUnsafeBufferPointer { w in
-                    var s = 0.0
-                    if adaptive {
-                        for i in 0..<g.count { let t = Double(abs(w[i]) * g[i]); s += t * t }
-                    } else {
-                        for i in 0..<g.count { let t = Double(g[i]); s += t * t }
-                    }
-                    return s
-                }
-            }
-        }
-        let scale = rho / (Float(squaredNorm.squareRoot()) + perturbationEpsilon)
-        // w ← w + ε̂, keeping w.
-        for (k, p) in params.enumerated() {
-            savedWeights[k].data.withUnsafeMutableBufferPointer { saved in
-                p.grad.data.withUnsafeBufferPointer { g in
-                    p.value.data.withUnsafeMutableBufferPointer { w in
-                        for i in 0..<w.count { saved[i] = w[i] }
-                        if adaptive {
-                            for i in 0..<w.count { w[i] += (w[i] * w[i]) * g[i] * scale }
-                        } else {
-                            for i in 0..<w.count { w[i] += g[i] * scale }
-                        }
-                    }
-                }
-            }
-        }
-        _ = lossAndGradient()
-        for (k, p) in params.enumerated() {
-            p.value.data.withUnsafeMutableBufferPointer { w in
-                savedWeights[k].data.withUnsafeBufferPointer { saved in
-                    for i in 0..<w.count { w[i] = saved[i] }
-                }
-            }
-        }
-        base.applyGradients()
-        return loss
-    }
-}
-// end excerpt
-
-// MARK: - `reproduce trace`
-
-extension SAM {
-    /// The hyperparameters SAM itself takes; every other key goes to the base optimizer.
-    static let ownTraceKeys = ["base_optimizer", "rho", "adaptive", "perturb_eps"]
-
-    /// `"sam"` for `reproduce trace`: pytorch-optimizer's `SAM(params, base_optimizer, rho=0.05,
-    /// adaptive=False, perturb_eps=1e-12, **base_kwargs)`. `base_optimizer` names a harness
-    /// baseline (`"sgd"` by default; the golden files use torch's SGD); the remaining keys are
-    /// the base's, with its defaults.
-    public static let traceFactory: TraceOptimizerFactory = { h, params in
-        let baseName = try h.text("base_optimizer", default: "sgd")
-        guard let baseFactory = baselineTraceOptimizers[baseName] else {
-            throw TraceError.invalidHyperparameter("base_optimizer", optimizer: h.optimizer,
-                                                   expected: "one of \(baselineTraceOptimizers.keys.sorted().joined(separator: ", "))")
-        }
-        let rho = try h.float("rho", default: 0.05)
-        guard rho >= 0 else { throw TraceError.invalidHyperparameter("rho", optimizer: h.optimizer, expected: "a number >= 0") }
-        let eps = try h.float("perturb_eps", default: 1e-12)
-        guard eps >= 0 else { throw TraceError.invalidHyperparameter("perturb_eps", optimizer: h.optimizer, expected: "a number >= 0") }
-        let adaptive = try h.bool("adaptive", default: false)
-        let baseValues = h.values.filter { !ownTraceKeys.contains($0.key) }
-        let base: any Optimizer
-        do {
-            base = try baseFactory(TraceHyperparameters(optimizer: h.optimizer, values: baseValues), params)
-        } catch TraceError.unknownHyperparameter(let key, _, let accepted) {
-            throw TraceError.unknownHyperparameter(key, optimizer: h.optimizer, accepted: accepted + ownTraceKeys)
-        }
-        return SAM(base: base, rho: rho, adaptive: adaptive, perturbationEpsilon: eps)
-    }
-}
-
-// MARK: - The paper
 
 /// SAM (Foret, Kleiner, Mobahi, Neyshabur 2021): claims and experiment.
 public struct SharpnessAwareMinimization: Paper {
@@ -345,90 +214,7 @@ public struct SharpnessAwareMinimization: Paper {
     }
 }
 
-// MARK: - A loss designed for noisy labels
 
-// excerpt: gce
-extension Tape where S == Float {
-    /// The generalized cross-entropy of Zhang & Sabuncu (2018), averaged over the batch:
-    /// $L_q = \frac1B\sum_i (1 - p_{i,y_i}^q)/q$ with $p = \mathrm{softmax}(z)$. It tends to the
-    /// cross-entropy as $q\to0$ and to the (noise-tolerant) mean absolute error at $q=1$.
-    /// Its gradient is the cross-entropy's reweighted per example by $p_{i,y_i}^q$, so examples the
-    /// model finds implausible (often the mislabelled ones) pull less:
-    /// $\partial L_q/\partial z_{ij} = p_{i,y_i}^q\,(p_{ij}-[j=y_i])/B$.
-    func generalizedCrossEntropy(_ logits: Variable<Float>, labels: [Int], q: Float) -> Variable<Float> {
-        let rows = logits.shape[0], n = logits.shape[1]
-        var p = logits.value
-        var weights = [Float](repeating: 0, count: rows)
-        var total: Float = 0
-        for r in 0..<rows {
-            let row = r * n
-            var m = p.data[row]
-            for j in 1..<n { m = max(m, p.data[row + j]) }
-            var s: Float = 0
-            for j in 0..<n { let e = Float.exp(p.data[row + j] - m); p.data[row + j] = e; s += e }
-            for j in 0..<n { p.data[row + j] /= s }
-            let py = max(p.data[row + labels[r]], 1e-30)
-            weights[r] = Float.pow(py, q)
-            total += (1 - weights[r]) / q
-        }
-        let invRows = 1 / Float(rows)
-        return record(Tensor(scalar: total * invRows), input: logits) { tape, g in
-            var dz = p
-            for r in 0..<rows {
-                let row = r * n, scale = g.data[0] * invRows * weights[r]
-                dz.data[row + labels[r]] -= 1
-                for j in 0..<n { dz.data[row + j] *= scale }
-            }
-            tape.accumulate(logits, dz)
-        }
-    }
-}
-// end excerpt
-
-// MARK: - Sharpness
-
-// excerpt: hessian
-extension SharpnessAwareMinimization {
-    /// The top eigenvalue of the Hessian of `loss` at the parameters' current values, by
-    /// `iterations` steps of power iteration on $Hv\approx(\nabla L(w+hv)-\nabla L(w-hv))/2h$
-    /// with unit $v$; returns the last Rayleigh quotient $v^\top Hv$. The parameters are left
-    /// exactly as they were.
-    static func topHessianEigenvalue(_ parameters: [Parameter], iterations: Int, h: Float,
-                                     rng: inout SeededRandom, loss: () -> Float) -> Double {
-        let w0 = parameters.map(\.value)
-        var v = parameters.map { Tensor<Float>.randomNormal($0.value.shape, using: &rng) }
-        func normalize(_ v: inout [Tensor<Float>]) {
-            let norm = v.reduce(0.0) { $0 + Double($1.squaredNorm()) }.squareRoot()
-            for k in v.indices { v[k].scale(by: Float(1 / max(norm, 1e-30))) }
-        }
-        func gradient(shift: Float) -> [Tensor<Float>] {
-            for (k, p) in parameters.enumerated() {
-                p.value = w0[k]
-                p.value.add(v[k], scaledBy: shift)
-            }
-            _ = loss()
-            return parameters.map(\.grad)
-        }
-        normalize(&v)
-        var lambda = Double.nan
-        for _ in 0..<iterations {
-            let plus = gradient(shift: h), minus = gradient(shift: -h)
-            var hv = plus
-            var rayleigh = 0.0
-            for k in hv.indices {
-                hv[k].add(minus[k], scaledBy: -1)
-                hv[k].scale(by: 1 / (2 * h))
-                rayleigh += Double(hv[k].dot(v[k]))
-            }
-            lambda = rayleigh
-            v = hv
-            normalize(&v)
-        }
-        for (k, p) in parameters.enumerated() { p.value = w0[k] }
-        return lambda
-    }
-}
-// end excerpt
 
 // MARK: - The experiment
 
@@ -560,7 +346,7 @@ extension SharpnessAwareMinimization {
         }
         let probe = data.train.batch(Array(0..<min(s.hessianExamples, data.train.count)))
         var hessianRNG = trial.commonRNG.child("hessian")
-        let lambda = topHessianEigenvalue(model.parameters, iterations: s.hessianIterations, h: s.hessianStep, rng: &hessianRNG) {
+        let lambda = Hessian.topEigenvalue(model.parameters, iterations: s.hessianIterations, h: s.hessianStep, rng: &hessianRNG) {
             model.lossAndGradient(probe.features, labels: probe.labels)
         }
         record.record("lambda_max", lambda)
