@@ -32,19 +32,19 @@ public struct LoRAPlus: Paper {
             family: "LowRankAdapters",
             arxiv: "2402.12354",
             code: "https://github.com/nikhil-ghosh-berkeley/loraplus",
-            summary: """
-            LoRA fine-tunes a frozen weight matrix $W$ through a low-rank update $\\Delta W=\\tfrac{\\alpha}{r}BA$ \
-            ($A$ random, $B$ zero at the start) and trains $A$ and $B$ with the same learning rate. Using \
-            scaling arguments for wide networks, the paper shows that this is suboptimal: with one rate, \
-            either the update through $A$ becomes unstable as the width $n$ grows or the update through \
-            $B$ becomes negligible, so features are not learned efficiently. **LoRA+** fixes this with a \
-            single extra hyperparameter, the ratio $\\lambda=\\eta_B/\\eta_A>1$ of the two learning rates \
-            (theory: $\\lambda=\\Theta(n)$; recommended $\\lambda\\approx16$). It has the same cost as LoRA and, \
-            in the paper's experiments on GLUE and LLaMA fine-tuning, 1–2% better accuracy and up to about \
-            2x faster fine-tuning. We test all three claims on tiny transformers of three widths, \
-            pretrained on one synthetic Markov language and LoRA-adapted to a shifted one, with LoRA and \
+            summary: #"""
+            LoRA fine-tunes a frozen weight matrix $W$ through a low-rank update $\Delta W=\tfrac{\alpha}{r}BA$ \#
+            ($A$ random, $B$ zero at the start) and trains $A$ and $B$ with the same learning rate. Using \#
+            scaling arguments for wide networks, the paper shows that this is suboptimal: with one rate, \#
+            either the update through $A$ becomes unstable as the width $n$ grows or the update through \#
+            $B$ becomes negligible, so features are not learned efficiently. **LoRA+** fixes this with a \#
+            single extra hyperparameter, the ratio $\lambda=\eta_B/\eta_A>1$ of the two learning rates \#
+            (theory: $\lambda=\Theta(n)$; recommended $\lambda\approx16$). It has the same cost as LoRA and, \#
+            in the paper's experiments on GLUE and LLaMA fine-tuning, 1–2% better accuracy and up to about \#
+            2x faster fine-tuning. We test all three claims on tiny transformers of three widths, \#
+            pretrained on one synthetic Markov language and LoRA-adapted to a shifted one, with LoRA and \#
             LoRA+ tuned on the same learning-rate grid.
-            """)
+            """#)
     }
 
     // MARK: - Claims, with their rules fixed before any run
@@ -123,60 +123,60 @@ public struct LoRAPlus: Paper {
     // MARK: - The method
 
     public var method: String {
-        """
-        **LoRA.** A frozen linear map $W\\in\\mathbb R^{n_\\text{out}\\times n_\\text{in}}$ gets a trainable \
-        low-rank update, $y = Wx + \\tfrac{\\alpha}{r}\\,B A x$, with $A\\in\\mathbb R^{r\\times n_\\text{in}}$ drawn \
-        Kaiming-uniform ($\\pm1/\\sqrt{n_\\text{in}}$), $B\\in\\mathbb R^{n_\\text{out}\\times r}$ zero (so the \
-        adapted model starts *exactly* at the pretrained one), rank $r\\ll n$ and scale $\\alpha/r$. Only $A$ \
-        and $B$ are trained, with one learning rate $\\eta$.
+        #"""
+        **LoRA.** A frozen linear map $W\in\mathbb R^{n_\text{out}\times n_\text{in}}$ gets a trainable \#
+        low-rank update, $y = Wx + \tfrac{\alpha}{r}\,B A x$, with $A\in\mathbb R^{r\times n_\text{in}}$ drawn \#
+        Kaiming-uniform ($\pm1/\sqrt{n_\text{in}}$), $B\in\mathbb R^{n_\text{out}\times r}$ zero (so the \#
+        adapted model starts *exactly* at the pretrained one), rank $r\ll n$ and scale $\alpha/r$. Only $A$ \#
+        and $B$ are trained, with one learning rate $\eta$.
 
-        **Why one rate is wrong at large width.** Write the adapter's contribution as $Z_B = B\\,(Ax)$ \
-        with $Ax\\in\\mathbb R^r$. After one Adam step (whose updates are $O(1)$ per entry whatever the \
-        gradient's scale), the change of $Z_B$ splits into $\\delta_B = \\Delta B\\,(Ax)$ and \
-        $\\delta_A = B\\,(\\Delta A\\,x)$. Since $\\Delta A\\,x$ sums $n$ coordinates of $x$, \
-        $\\delta_A = \\Theta(\\eta_A\\, n)$ while $\\delta_B = \\Theta(\\eta_B)$ (Section 3 of the paper). Efficient \
-        feature learning needs both to be $\\Theta(1)$: $\\eta_A = \\Theta(n^{-1})$, $\\eta_B = \\Theta(1)$. With \
-        $\\eta_A = \\eta_B$, either $\\delta_A$ explodes or $\\delta_B\\to0$ as $n\\to\\infty$.
+        **Why one rate is wrong at large width.** Write the adapter's contribution as $Z_B = B\,(Ax)$ \#
+        with $Ax\in\mathbb R^r$. After one Adam step (whose updates are $O(1)$ per entry whatever the \#
+        gradient's scale), the change of $Z_B$ splits into $\delta_B = \Delta B\,(Ax)$ and \#
+        $\delta_A = B\,(\Delta A\,x)$. Since $\Delta A\,x$ sums $n$ coordinates of $x$, \#
+        $\delta_A = \Theta(\eta_A\, n)$ while $\delta_B = \Theta(\eta_B)$ (Section 3 of the paper). Efficient \#
+        feature learning needs both to be $\Theta(1)$: $\eta_A = \Theta(n^{-1})$, $\eta_B = \Theta(1)$. With \#
+        $\eta_A = \eta_B$, either $\delta_A$ explodes or $\delta_B\to0$ as $n\to\infty$.
 
-        **LoRA+.** Keep everything and set $\\eta_B = \\lambda\\,\\eta_A$, $\\lambda > 1$. The official \
-        `create_loraplus_optimizer` forms these parameter groups from the trainable parameters: every \
-        `lora_B` matrix *and every trainable 1-D tensor* (biases, LayerNorm) at rate $\\lambda\\eta$, split \
-        into a weight-decayed and a non-decayed group (biases and LayerNorm get no decay); adapters of \
-        embedding layers at a fixed small rate (default $10^{-6}$); everything else (the `lora_A` \
-        matrices) at $\\eta$. All groups use the same optimizer (AdamW in the paper's Hugging Face \
-        trainer) and the same schedule. In our optax-style harness this is the whole method: two \
-        ``ParameterGroup``s whose chains are identical and whose learning rates differ by $\\lambda$. \
-        With $\\lambda = 1$ it is LoRA, bit for bit (a test checks this).
-        """
+        **LoRA+.** Keep everything and set $\eta_B = \lambda\,\eta_A$, $\lambda > 1$. The official \#
+        `create_loraplus_optimizer` forms these parameter groups from the trainable parameters: every \#
+        `lora_B` matrix *and every trainable 1-D tensor* (biases, LayerNorm) at rate $\lambda\eta$, split \#
+        into a weight-decayed and a non-decayed group (biases and LayerNorm get no decay); adapters of \#
+        embedding layers at a fixed small rate (default $10^{-6}$); everything else (the `lora_A` \#
+        matrices) at $\eta$. All groups use the same optimizer (AdamW in the paper's Hugging Face \#
+        trainer) and the same schedule. In our optax-style harness this is the whole method: two \#
+        ``ParameterGroup``s whose chains are identical and whose learning rates differ by $\lambda$. \#
+        With $\lambda = 1$ it is LoRA, bit for bit (a test checks this).
+        """#
     }
 
     public var excerpts: [String] { ["parameter-groups", "adaptation-run"] }
 
     public var deviations: String {
-        """
-        - **Models and data.** Tiny one-block GPT-style transformers (widths 16, 32, 64; quick: 16, 32; \
-        2 heads, MLP ratio 4, context 16, vocabulary 32) pretrained on a synthetic order-2 Markov \
-        language and adapted to a shifted language (half of the tokens get new successor sets), instead of \
-        RoBERTa/GPT-2/LLaMA on GLUE, MNLI or instruction data. The synthetic task has a known optimal loss, \
+        #"""
+        - **Models and data.** Tiny one-block GPT-style transformers (widths 16, 32, 64; quick: 16, 32; \#
+        2 heads, MLP ratio 4, context 16, vocabulary 32) pretrained on a synthetic order-2 Markov \#
+        language and adapted to a shifted language (half of the tokens get new successor sets), instead of \#
+        RoBERTa/GPT-2/LLaMA on GLUE, MNLI or instruction data. The synthetic task has a known optimal loss, \#
         which tells how much there is to learn.
-        - **Widths.** The scaling argument is about $n\\to\\infty$; we span a factor 4 (16 → 64), which is what \
-        fits a 2-minute single-core budget. At these widths the $\\Theta(n)$ effect may be too small to \
+        - **Widths.** The scaling argument is about $n\to\infty$; we span a factor 4 (16 → 64), which is what \#
+        fits a 2-minute single-core budget. At these widths the $\Theta(n)$ effect may be too small to \#
         see, which would make c1 inconclusive rather than refuted.
-        - **Grid, seeds and λ.** Both arms tune the learning rate on the same five-point grid (extended at \
-        an edge), with three selection seeds and 3 to 6 evaluation seeds (quick: one and two). LoRA+ runs at the \
-        paper's recommended λ = 16 only: a sweep of λ per width (the direct test of "optimal λ grows like n") \
-        would multiply the budget by the number of ratios and is left out; c1 is judged on the growth of the \
+        - **Grid, seeds and λ.** Both arms tune the learning rate on the same five-point grid (extended at \#
+        an edge), with three selection seeds and 3 to 6 evaluation seeds (quick: one and two). LoRA+ runs at the \#
+        paper's recommended λ = 16 only: a sweep of λ per width (the direct test of "optimal λ grows like n") \#
+        would multiply the budget by the number of ratios and is left out; c1 is judged on the growth of the \#
         gain at λ = 16 instead.
         - **Heads.** Every width has 2 attention heads (v1 let the head count grow with the width).
-        - **Metrics.** "Accuracy" is next-token top-1 accuracy on a test set from task B; the paper's \
-        1–2% is task accuracy on GLUE. Speed-up uses the training loss on fresh task-B batches (an \
+        - **Metrics.** "Accuracy" is next-token top-1 accuracy on a test set from task B; the paper's \#
+        1–2% is task accuracy on GLUE. Speed-up uses the training loss on fresh task-B batches (an \#
         unbiased estimate of the population loss at each step, since no batch repeats).
-        - **Optimizer.** AdamW without weight decay (the Hugging Face default `weight_decay = 0`), linear \
-        decay of the learning rate to zero over the run (the Hugging Face default schedule), no warm-up. \
-        Only LoRA parameters are trainable, so the official code's rule that trainable 1-D tensors join \
-        the $B$ group has nothing to act on here (it is implemented and tested), and the harness has no \
+        - **Optimizer.** AdamW without weight decay (the Hugging Face default `weight_decay = 0`), linear \#
+        decay of the learning rate to zero over the run (the Hugging Face default schedule), no warm-up. \#
+        Only LoRA parameters are trainable, so the official code's rule that trainable 1-D tensors join \#
+        the $B$ group has nothing to act on here (it is implemented and tested), and the harness has no \#
         embedding adapters (the official code's separate embedding rate is not exercised).
-        """
+        """#
     }
 
     public let sourceFile: String = #filePath
@@ -474,39 +474,39 @@ extension LoRAPlus {
                     fmt(w.base.makeModel().evaluate(w.task.test).loss), fmt(w.task.optimalLoss)]
         }
         let setup: [ReportBlock] = [
-            .text("""
-            **Base models (task A).** One-block pre-LayerNorm transformers (``TinyTransformer``: token and \
-            position embeddings, causal multi-head attention with \(s.heads) heads at every width, GELU MLP of width \
-            4·d, GPT-2 initialisation $N(0, 0.02^2)$), vocabulary \(s.vocabulary), context \(s.context), widths \
-            d ∈ {\(s.widths.map(String.init).joined(separator: ", "))}. Task A is the harness's \
-            ``MarkovTokenSource`` (order 2, 4 successors per token, smoothing 0.02), drawn from the global seed. \
-            Each width is pretrained once by ``PretrainedFixture`` (cached): \(s.pretrainSteps) AdamW steps \
-            (lr \(fmt(s.pretrainLearningRate)), 20-step warm-up, no weight decay) on fresh batches of \
-            \(s.pretrainBatch) sequences.
+            .text(#"""
+            **Base models (task A).** One-block pre-LayerNorm transformers (``TinyTransformer``: token and \#
+            position embeddings, causal multi-head attention with \#(s.heads) heads at every width, GELU MLP of width \#
+            4·d, GPT-2 initialisation $N(0, 0.02^2)$), vocabulary \#(s.vocabulary), context \#(s.context), widths \#
+            d ∈ {\#(s.widths.map(String.init).joined(separator: ", "))}. Task A is the harness's \#
+            ``MarkovTokenSource`` (order 2, 4 successors per token, smoothing 0.02), drawn from the global seed. \#
+            Each width is pretrained once by ``PretrainedFixture`` (cached): \#(s.pretrainSteps) AdamW steps \#
+            (lr \#(fmt(s.pretrainLearningRate)), 20-step warm-up, no weight decay) on fresh batches of \#
+            \#(s.pretrainBatch) sequences.
 
-            **Task B.** The same language with the successor sets (and context weights) of \
-            \(Int(s.shift * 100))% of the tokens redrawn (`shifted(fraction: \(s.shift))`). Validation set \
-            \(s.validationSequences) sequences, test set \(s.testSequences) sequences (\(s.testSequences * s.context) \
+            **Task B.** The same language with the successor sets (and context weights) of \#
+            \#(Int(s.shift * 100))% of the tokens redrawn (`shifted(fraction: \#(s.shift))`). Validation set \#
+            \#(s.validationSequences) sequences, test set \#(s.testSequences) sequences (\#(s.testSequences * s.context) \#
             next-token predictions), drawn once from their own streams.
 
-            **Adaptation.** Base frozen; LoRA adapters of rank \(s.rank), α = \(fmt(s.alpha)) (scale α/r = \
-            \(fmt(s.alpha / Double(s.rank)))) on every attention projection (q, k, v, o) and both MLP \
-            matrices; A Kaiming-uniform, B zero. \(s.steps) AdamW steps (β = (0.9, 0.999), ε = 1e-8, no weight \
-            decay), linear decay of the rate to 0, batches of \(s.batch) fresh sequences of \(s.context) tokens.
+            **Adaptation.** Base frozen; LoRA adapters of rank \#(s.rank), α = \#(fmt(s.alpha)) (scale α/r = \#
+            \#(fmt(s.alpha / Double(s.rank)))) on every attention projection (q, k, v, o) and both MLP \#
+            matrices; A Kaiming-uniform, B zero. \#(s.steps) AdamW steps (β = (0.9, 0.999), ε = 1e-8, no weight \#
+            decay), linear decay of the rate to 0, batches of \#(s.batch) fresh sequences of \#(s.context) tokens.
 
-            **Arms and tuning (protocol v2).** LoRA: $\\eta_B=\\eta_A=\\eta$; LoRA+: $\\eta_B=\\lambda\\eta_A$ with the \
-            paper's λ = \(fmt(s.ratio)). Both arms tune their learning rate on the same grid \
-            {\(s.learningRates.map { fmt($0) }.joined(separator: ", "))}, extended by one step at an edge the choice lands \
-            on (up to twice), with \(Format.counted(s.selectionSeeds, "selection seed")); the rule picks the lowest final \
-            validation loss (diverged points excluded, ties to the smaller lr). The chosen points are re-run with \
-            \(s.evaluationSeeds) to \(s.seedCap) evaluation seeds (planned for 80% power at 0.005 nats); adapter \
+            **Arms and tuning (protocol v2).** LoRA: $\eta_B=\eta_A=\eta$; LoRA+: $\eta_B=\lambda\eta_A$ with the \#
+            paper's λ = \#(fmt(s.ratio)). Both arms tune their learning rate on the same grid \#
+            {\#(s.learningRates.map { fmt($0) }.joined(separator: ", "))}, extended by one step at an edge the choice lands \#
+            on (up to twice), with \#(Format.counted(s.selectionSeeds, "selection seed")); the rule picks the lowest final \#
+            validation loss (diverged points excluded, ties to the smaller lr). The chosen points are re-run with \#
+            \#(s.evaluationSeeds) to \#(s.seedCap) evaluation seeds (planned for 80% power at 0.005 nats); adapter \#
             initialisation and batch order are shared by the two arms at each seed (paired comparison).
 
-            **Speed-up (c3b).** Each run's training loss is averaged in \(s.block)-step blocks; the target, fixed \
-            before the adaptation runs, is \(Int(100 * (1 - s.targetGap)))% of the way from the pretrained model's task-B validation loss to task B's \
-            optimum; a run's time is the end of the first block at or below it, or \(s.steps + s.block) steps \
+            **Speed-up (c3b).** Each run's training loss is averaged in \#(s.block)-step blocks; the target, fixed \#
+            before the adaptation runs, is \#(Int(100 * (1 - s.targetGap)))% of the way from the pretrained model's task-B validation loss to task B's \#
+            optimum; a run's time is the end of the first block at or below it, or \#(s.steps + s.block) steps \#
             (censored) if it never gets there. Per seed, speed-up = LoRA's steps ÷ LoRA+'s.
-            """),
+            """#),
             .table(Table(caption: "Base models: pretraining and the starting point on task B (losses in nats/token).",
                          headers: ["width", "heads", "parameters", "task A loss (last 50 steps)", "task A optimum",
                                    "task B test loss before adapting", "task B optimum"],

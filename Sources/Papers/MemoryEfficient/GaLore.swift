@@ -38,20 +38,20 @@ public struct GaLore: Paper {
             family: "MemoryEfficient",
             arxiv: "2403.03507",
             code: "https://github.com/jiaweizzhao/GaLore",
-            summary: """
-            Adam stores two moments per weight, twice the model. LoRA saves that memory by freezing each \
-            weight matrix and training a low-rank correction, which limits what can be learned. **GaLore** keeps \
-            every weight trainable and makes the *gradient* low rank instead: every $T$ steps it computes the top \
-            $r$ singular vectors $P_t$ of the current gradient $G_t$, projects each gradient to $R_t = P_t^\\top G_t$, \
-            runs Adam on the small $R_t$ (so Adam's moments have the projected shape), and maps the Adam direction \
-            back with $\\alpha P_t N_t$. Refreshing the subspace lets the accumulated update have full rank. The paper \
-            claims that this full-parameter learning costs less memory than LoRA, cuts optimizer-state memory by \
-            up to 65.5% while matching full-rank pre-training of LLaMA 1B/7B on C4, reaches 82.5% with 8-bit Adam \
-            states, and so fits 7B pre-training on a 24 GB GPU. We pre-train a tiny transformer language model on \
-            a Markov token source with a known optimal loss with AdamW, GaLore, 8-bit GaLore and LoRA — every arm \
-            tuned on the same learning-rate grid by the same validation rule — and count optimizer-state bytes \
+            summary: #"""
+            Adam stores two moments per weight, twice the model. LoRA saves that memory by freezing each \#
+            weight matrix and training a low-rank correction, which limits what can be learned. **GaLore** keeps \#
+            every weight trainable and makes the *gradient* low rank instead: every $T$ steps it computes the top \#
+            $r$ singular vectors $P_t$ of the current gradient $G_t$, projects each gradient to $R_t = P_t^\top G_t$, \#
+            runs Adam on the small $R_t$ (so Adam's moments have the projected shape), and maps the Adam direction \#
+            back with $\alpha P_t N_t$. Refreshing the subspace lets the accumulated update have full rank. The paper \#
+            claims that this full-parameter learning costs less memory than LoRA, cuts optimizer-state memory by \#
+            up to 65.5% while matching full-rank pre-training of LLaMA 1B/7B on C4, reaches 82.5% with 8-bit Adam \#
+            states, and so fits 7B pre-training on a 24 GB GPU. We pre-train a tiny transformer language model on \#
+            a Markov token source with a known optimal loss with AdamW, GaLore, 8-bit GaLore and LoRA — every arm \#
+            tuned on the same learning-rate grid by the same validation rule — and count optimizer-state bytes \#
             exactly.
-            """)
+            """#)
     }
 
     // MARK: - Claims, with their rules fixed before any run
@@ -165,86 +165,86 @@ public struct GaLore: Paper {
     // MARK: - The method
 
     public var method: String {
-        """
-        **Notation.** For a weight matrix $W\\in\\mathbb R^{m\\times n}$ with gradient $G_t$ at step $t$, GaLore \
-        keeps a projector $P_t$ with $r$ orthonormal columns, $r\\ll\\min(m,n)$. With `projection_type = "std"` \
-        (the default) it projects the *shorter* side. Writing things for $m\\le n$:
+        #"""
+        **Notation.** For a weight matrix $W\in\mathbb R^{m\times n}$ with gradient $G_t$ at step $t$, GaLore \#
+        keeps a projector $P_t$ with $r$ orthonormal columns, $r\ll\min(m,n)$. With `projection_type = "std"` \#
+        (the default) it projects the *shorter* side. Writing things for $m\le n$:
 
-        $$P_t = U[:, :r]\\ \\text{ of }\\ G_t = U\\Sigma V^\\top \\quad\\text{(recomputed when } t \\bmod T = 0\\text{)},\\qquad
-        R_t = P_t^\\top G_t\\in\\mathbb R^{r\\times n}.$$
+        $$P_t = U[:, :r]\ \text{ of }\ G_t = U\Sigma V^\top \quad\text{(recomputed when } t \bmod T = 0\text{)},\qquad
+        R_t = P_t^\top G_t\in\mathbb R^{r\times n}.$$
 
-        Adam runs on $R_t$, so its moments $M_t, V_t$ are $r\\times n$:
+        Adam runs on $R_t$, so its moments $M_t, V_t$ are $r\times n$:
 
-        $$M_t = \\beta_1 M_{t-1} + (1-\\beta_1) R_t,\\quad V_t = \\beta_2 V_{t-1} + (1-\\beta_2) R_t^{2},\\quad
-        N_t = \\frac{M_t/(1-\\beta_1^t)}{\\sqrt{V_t/(1-\\beta_2^t)}+\\epsilon},$$
+        $$M_t = \beta_1 M_{t-1} + (1-\beta_1) R_t,\quad V_t = \beta_2 V_{t-1} + (1-\beta_2) R_t^{2},\quad
+        N_t = \frac{M_t/(1-\beta_1^t)}{\sqrt{V_t/(1-\beta_2^t)}+\epsilon},$$
 
-        and the weight moves along the projected-back direction, scaled by $\\alpha$:
+        and the weight moves along the projected-back direction, scaled by $\alpha$:
 
-        $$W_{t+1} = W_t - \\eta\\,\\big(\\alpha\\,P_t N_t + \\lambda W_t\\big).$$
+        $$W_{t+1} = W_t - \eta\,\big(\alpha\,P_t N_t + \lambda W_t\big).$$
 
-        For $m > n$ the roles swap: $P_t = V[:, :r]$ and $R_t = G_t P_t$ ($m\\times r$). The moments are \
-        *not* reset when $P_t$ changes (neither reference implementation does): the old moments are \
-        reinterpreted in the new coordinates, which the paper argues is harmless because consecutive \
+        For $m > n$ the roles swap: $P_t = V[:, :r]$ and $R_t = G_t P_t$ ($m\times r$). The moments are \#
+        *not* reset when $P_t$ changes (neither reference implementation does): the old moments are \#
+        reinterpreted in the new coordinates, which the paper argues is harmless because consecutive \#
         subspaces overlap. Vectors (biases, norms) and any matrix without a `rank` take plain AdamW.
 
-        **Memory.** Per matrix the state is $mr$ (projector) $+ 2nr$ (moments) against Adam's $2mn$; LoRA \
-        with adapters $B\\in\\mathbb R^{m\\times r}, A\\in\\mathbb R^{r\\times n}$ adds $mr+nr$ weights and \
-        $2(mr+nr)$ moments (the paper's Table 1). **8-bit GaLore** stores $M_t, V_t$ as one byte per value: \
-        blocks of 256 consecutive values share one fp32 scale (their absolute maximum), and each value is \
-        the index of the nearest entry of bitsandbytes' dynamic quantisation map (signed for $M$, unsigned for \
+        **Memory.** Per matrix the state is $mr$ (projector) $+ 2nr$ (moments) against Adam's $2mn$; LoRA \#
+        with adapters $B\in\mathbb R^{m\times r}, A\in\mathbb R^{r\times n}$ adds $mr+nr$ weights and \#
+        $2(mr+nr)$ moments (the paper's Table 1). **8-bit GaLore** stores $M_t, V_t$ as one byte per value: \#
+        blocks of 256 consecutive values share one fp32 scale (their absolute maximum), and each value is \#
+        the index of the nearest entry of bitsandbytes' dynamic quantisation map (signed for $M$, unsigned for \#
         $V$), so the state shrinks by almost 4×.
 
-        **Which side, in our layout.** The reference's rule is literally `rows >= cols → project the right \
-        side` on torch's `[out, in]` weights: a tall matrix projects its input side, a wide one its output \
-        side, a square one its input side. The harness's `Linear` stores `[in, out]`; projecting "the shorter \
-        side" is the same either way, so only square matrices need care. `GaLoreProjection.Layout` states \
-        the storage and the side is chosen on the torch-layout shape, so our attention matrices (square) \
-        project their input side exactly as the paper's do. In the trace problems (torch layout, `[6, 4]`) \
+        **Which side, in our layout.** The reference's rule is literally `rows >= cols → project the right \#
+        side` on torch's `[out, in]` weights: a tall matrix projects its input side, a wide one its output \#
+        side, a square one its input side. The harness's `Linear` stores `[in, out]`; projecting "the shorter \#
+        side" is the same either way, so only square matrices need care. `GaLoreProjection.Layout` states \#
+        the storage and the side is chosen on the torch-layout shape, so our attention matrices (square) \#
+        project their input side exactly as the paper's do. In the trace problems (torch layout, `[6, 4]`) \#
         the projector is `Vᵀ[:2, :]` of shape `[2, 4]` and the moments `[6, 2]`, as in the golden state.
 
-        **Reference details reproduced.** Both implementations (the official `galore_torch.AdamW` and \
-        pytorch-optimizer's `GaLore`) take Adam from Hugging Face `transformers`: ε is added to the \
-        *uncorrected* $\\sqrt{V_t}$ and the bias corrections fold into the step size, with default ε = 1e-6; \
-        the decoupled weight decay acts on the full weight and is not scaled by α. The trace optimizer \
-        `galore` follows that; the experiment uses torch's AdamW moments (ε = 1e-8 after the correction) in \
-        every arm, so the arms differ only by the projection. The official code refreshes at its 0-based \
-        step counter $t \\bmod T = 0$ (our steps $1, T+1, 2T+1, \\dots$), pytorch-optimizer at its 1-based \
-        one (steps $1, T, 2T, \\dots$); we follow the official code and the paper's Algorithm 1 (the goldens \
+        **Reference details reproduced.** Both implementations (the official `galore_torch.AdamW` and \#
+        pytorch-optimizer's `GaLore`) take Adam from Hugging Face `transformers`: ε is added to the \#
+        *uncorrected* $\sqrt{V_t}$ and the bias corrections fold into the step size, with default ε = 1e-6; \#
+        the decoupled weight decay acts on the full weight and is not scaled by α. The trace optimizer \#
+        `galore` follows that; the experiment uses torch's AdamW moments (ε = 1e-8 after the correction) in \#
+        every arm, so the arms differ only by the projection. The official code refreshes at its 0-based \#
+        step counter $t \bmod T = 0$ (our steps $1, T+1, 2T+1, \dots$), pytorch-optimizer at its 1-based \#
+        one (steps $1, T, 2T, \dots$); we follow the official code and the paper's Algorithm 1 (the goldens \#
         run 20 steps with $T = 50$, where the two agree).
-        """
+        """#
     }
 
     public var excerpts: [String] { ["projection", "optimizer", "quantized-adam"] }
 
     public var deviations: String {
-        """
-        - **Scale.** A 2-layer GPT-style transformer of width 32 (quick 16), about 30 thousand parameters, \
-        pre-trained for 400 steps (quick 60) on a synthetic order-2 Markov source over 32 tokens whose \
-        optimal loss is known, instead of LLaMA 60M–7B on C4 for 10k–150k steps. GaLore's rank is \
-        r = width/4 (the paper's 1B model uses r = 512 of 2048, also a quarter) with T = 50 (the paper's 200 \
+        #"""
+        - **Scale.** A 2-layer GPT-style transformer of width 32 (quick 16), about 30 thousand parameters, \#
+        pre-trained for 400 steps (quick 60) on a synthetic order-2 Markov source over 32 tokens whose \#
+        optimal loss is known, instead of LLaMA 60M–7B on C4 for 10k–150k steps. GaLore's rank is \#
+        r = width/4 (the paper's 1B model uses r = 512 of 2048, also a quarter) with T = 50 (the paper's 200 \#
         of 10k+ steps, scaled to our budget) and α = 0.25 as in the paper.
-        - **Fair tuning.** Every arm gets the same learning-rate grid and the same selection rule (lowest \
-        validation loss over one selection seed), then is evaluated on fresh seeds; the paper tunes each \
+        - **Fair tuning.** Every arm gets the same learning-rate grid and the same selection rule (lowest \#
+        validation loss over one selection seed), then is evaluated on fresh seeds; the paper tunes each \#
         method's learning rate separately too (0.01 for GaLore, 0.001 for the baseline).
-        - **Adam flavour.** All arms use torch's AdamW moment arithmetic without weight decay (the paper's \
-        pre-training runs use none); the reference code's Hugging Face ε placement is reproduced in the \
+        - **Adam flavour.** All arms use torch's AdamW moment arithmetic without weight decay (the paper's \#
+        pre-training runs use none); the reference code's Hugging Face ε placement is reproduced in the \#
         trace goldens only.
-        - **LoRA baseline.** Plain LoRA (no ReLoRA restarts) of the same rank on the same matrices, with the \
-        base weights randomly initialised and frozen and the embeddings, norms and head trained in full, as \
+        - **LoRA baseline.** Plain LoRA (no ReLoRA restarts) of the same rank on the same matrices, with the \#
+        base weights randomly initialised and frozen and the embeddings, norms and head trained in full, as \#
         in the paper's pre-training comparison; adapter scale α/r = 1.
-        - **8-bit states.** Our blockwise quantiser uses bitsandbytes' dynamic map (checked against the map \
-        bitsandbytes stores) and its block size of 256, nearest-value rounding, and quantises every tensor \
-        (bitsandbytes keeps tensors under 4096 values in fp32; at our scale that would leave most of the \
-        state unquantised). The two 256-entry maps are constants shared by all tensors and not counted as \
+        - **8-bit states.** Our blockwise quantiser uses bitsandbytes' dynamic map (checked against the map \#
+        bitsandbytes stores) and its block size of 256, nearest-value rounding, and quantises every tensor \#
+        (bitsandbytes keeps tensors under 4096 values in fp32; at our scale that would leave most of the \#
+        state unquantised). The two 256-entry maps are constants shared by all tensors and not counted as \#
         state. Projectors stay fp32 (the paper keeps them in the training precision, BF16).
-        - **Memory accounting.** Optimizer state is counted exactly (`stateBytes`); "weights" counts every \
-        fp32 parameter including frozen ones and adapters. The paper's total-memory figures also include \
+        - **Memory accounting.** Optimizer state is counted exactly (`stateBytes`); "weights" counts every \#
+        fp32 parameter including frozen ones and adapters. The paper's total-memory figures also include \#
         activations and use BF16 weights; we report weights + gradients + state but judge only the state.
         - **c4** cannot run here; the report shows the byte counts of the same formulas at the LLaMA-7B shape.
-        - **Grid edges.** The learning-rate grid was fixed before the first run and not widened after it. \
-        An arm whose chosen rate lies at the edge of the grid (see the ✓ in the sweep tables) may be \
+        - **Grid edges.** The learning-rate grid was fixed before the first run and not widened after it. \#
+        An arm whose chosen rate lies at the edge of the grid (see the ✓ in the sweep tables) may be \#
         under-tuned there, which favours neither method systematically but weakens close comparisons.
-        """
+        """#
     }
 
     public let sourceFile: String = #filePath
@@ -599,41 +599,41 @@ extension GaLore {
         let probe = TinyTransformer(config: s.model, rng: SeededRandom(seed: 0, path: ["probe"]))
         let blockCount = probe.linearLayers.filter { Self.isBlockMatrix($0.name) }.reduce(0) { $0 + $1.weight.value.count }
         return [
-            .text("""
-            **Data.** A random sparse Markov source (`MarkovTokenSource`, stream `data/source`): \(s.vocabulary) tokens, \
-            order \(s.order), each token's successors drawn from \(s.branching) allowed tokens with context-dependent \
-            Dirichlet weights, and a uniform token with probability \(fmt(s.smoothing)). Its entropies are exact: \
-            unigram \(fmt(source.unigramEntropy, 4)), bigram \(fmt(source.bigramEntropy, 4)), entropy rate \
-            \(fmt(source.entropyRate, 4)) nats; the least achievable mean loss on sequences of \(s.context + 1) tokens is \
-            **\(fmt(optimum, 4)) nats/token**. Training batches are fresh draws (infinite data, one pass, like C4 \
-            pre-training); validation (\(s.validationSequences) sequences, `data/validation`) and test \
-            (\(s.testSequences) sequences, `data/test`) sets are fixed.
+            .text(#"""
+            **Data.** A random sparse Markov source (`MarkovTokenSource`, stream `data/source`): \#(s.vocabulary) tokens, \#
+            order \#(s.order), each token's successors drawn from \#(s.branching) allowed tokens with context-dependent \#
+            Dirichlet weights, and a uniform token with probability \#(fmt(s.smoothing)). Its entropies are exact: \#
+            unigram \#(fmt(source.unigramEntropy, 4)), bigram \#(fmt(source.bigramEntropy, 4)), entropy rate \#
+            \#(fmt(source.entropyRate, 4)) nats; the least achievable mean loss on sequences of \#(s.context + 1) tokens is \#
+            **\#(fmt(optimum, 4)) nats/token**. Training batches are fresh draws (infinite data, one pass, like C4 \#
+            pre-training); validation (\#(s.validationSequences) sequences, `data/validation`) and test \#
+            (\#(s.testSequences) sequences, `data/test`) sets are fixed.
 
-            **Model.** `TinyTransformer`: \(s.layers) pre-LayerNorm blocks, width \(s.width), \(s.heads) heads, MLP \
-            \(s.mlpRatio)×, context \(s.context), GPT-2 initialisation N(0, 0.02²); \(probe.parameterCount) parameters, \
-            \(blockCount) of them in the \(s.layers * 6) attention and MLP matrices.
+            **Model.** `TinyTransformer`: \#(s.layers) pre-LayerNorm blocks, width \#(s.width), \#(s.heads) heads, MLP \#
+            \#(s.mlpRatio)×, context \#(s.context), GPT-2 initialisation N(0, 0.02²); \#(probe.parameterCount) parameters, \#
+            \#(blockCount) of them in the \#(s.layers * 6) attention and MLP matrices.
 
             **Arms** (weight decay 0 everywhere, Adam β = (0.9, 0.999), ε = 1e-8 after bias correction):
             - *AdamW*: full-rank Adam on every parameter.
-            - *GaLore*: rank r = \(s.rank) projection of every attention and MLP matrix (`projection_type` std: the \
-            shorter side; square matrices their input side), SVD refresh every T = \(s.updateGap) steps (steps 1, \
-            \(s.updateGap + 1), …), scale α = \(fmt(Double(s.scale))); embeddings, norms, biases and head take plain AdamW.
-            - *8-bit GaLore*: the same, with every Adam moment (projected or not) stored blockwise in 8 bits \
+            - *GaLore*: rank r = \#(s.rank) projection of every attention and MLP matrix (`projection_type` std: the \#
+            shorter side; square matrices their input side), SVD refresh every T = \#(s.updateGap) steps (steps 1, \#
+            \#(s.updateGap + 1), …), scale α = \#(fmt(Double(s.scale))); embeddings, norms, biases and head take plain AdamW.
+            - *8-bit GaLore*: the same, with every Adam moment (projected or not) stored blockwise in 8 bits \#
             (blocks of 256, fp32 absmax, bitsandbytes' dynamic maps).
-            - *LoRA*: rank r = \(s.rank) adapters (α/r = 1, A Kaiming-uniform, B = 0) on the same matrices, whose \
+            - *LoRA*: rank r = \#(s.rank) adapters (α/r = 1, A Kaiming-uniform, B = 0) on the same matrices, whose \#
             randomly initialised weights and biases are frozen; embeddings, norms and head train in full.
 
-            **Budget and tuning.** \(s.steps) steps at batch \(s.batch) × \(s.context) tokens, constant learning rate. \
-            Every arm's rate is chosen from the same grid {\(s.learningRates.map { fmt($0) }.joined(separator: ", "))} by \
-            \(rule.description), over \(Format.counted(s.selectionSeeds, "selection seed")); the chosen rate is then run on \
-            \(s.evaluationSeeds) fresh evaluation seeds (initial weights and batch order shared by every arm at each \
-            seed), and the claims are judged on their test loss. Streams: `pretrain/<arm>/<phase>/rep k` and \
+            **Budget and tuning.** \#(s.steps) steps at batch \#(s.batch) × \#(s.context) tokens, constant learning rate. \#
+            Every arm's rate is chosen from the same grid {\#(s.learningRates.map { fmt($0) }.joined(separator: ", "))} by \#
+            \#(rule.description), over \#(Format.counted(s.selectionSeeds, "selection seed")); the chosen rate is then run on \#
+            \#(s.evaluationSeeds) fresh evaluation seeds (initial weights and batch order shared by every arm at each \#
+            seed), and the claims are judged on their test loss. Streams: `pretrain/<arm>/<phase>/rep k` and \#
             `pretrain/common/<phase>/rep k`.
 
-            **Memory.** `stateBytes` is the exact count of the optimizer's state tensors (moments, projectors, \
-            8-bit codes and block scales); weights count every fp32 parameter (frozen ones and adapters \
+            **Memory.** `stateBytes` is the exact count of the optimizer's state tensors (moments, projectors, \#
+            8-bit codes and block scales); weights count every fp32 parameter (frozen ones and adapters \#
             included), gradients every trainable parameter.
-            """),
+            """#),
         ]
     }
 
@@ -675,26 +675,26 @@ extension GaLore {
         let leftSubspace = rank(.galore) > Double(s.rank)
             ? "refreshing the projector every \(s.updateGap) steps does let GaLore's weights leave any single rank-\(s.rank) subspace, which LoRA's cannot."
             : "GaLore's accumulated updates stayed within rank \(s.rank) here, so this run does not show learning beyond one subspace."
-        let reading = ReportBlock.text("""
-            **Reading the results.** *Full-parameter learning:* the accumulated update of GaLore's matrices has \
-            on average \(fmt(rank(.galore), 3)) singular values above 1% of the largest (of at most \(s.width)), AdamW's \
-            \(fmt(rank(.adamW), 3)), LoRA's \(fmt(rank(.lora), 3)) (bounded by r = \(s.rank)): \(leftSubspace) \
-            *Loss:* the paired differences above say how much each method's test loss departs from the others' at \
-            this budget of \(s.steps) steps; the paper's pre-training runs are \(10_000 / s.steps)–\(150_000 / s.steps) times \
-            longer (10k–150k steps), with \((s.steps + s.updateGap - 1) / s.updateGap) subspaces here against 50–750 there. *Memory:* the reductions are exact \
+        let reading = ReportBlock.text(#"""
+            **Reading the results.** *Full-parameter learning:* the accumulated update of GaLore's matrices has \#
+            on average \#(fmt(rank(.galore), 3)) singular values above 1% of the largest (of at most \#(s.width)), AdamW's \#
+            \#(fmt(rank(.adamW), 3)), LoRA's \#(fmt(rank(.lora), 3)) (bounded by r = \#(s.rank)): \#(leftSubspace) \#
+            *Loss:* the paired differences above say how much each method's test loss departs from the others' at \#
+            this budget of \#(s.steps) steps; the paper's pre-training runs are \#(10_000 / s.steps)–\#(150_000 / s.steps) times \#
+            longer (10k–150k steps), with \#((s.steps + s.updateGap - 1) / s.updateGap) subspaces here against 50–750 there. *Memory:* the reductions are exact \#
             counts and do not depend on the seed; the per-matrix formulas below show where they come from.
-            """)
+            """#)
         return [
             .table(summary), .table(paired), reading, .figure(figure),
             .table(ExperimentReport.sweepTable(results, rule: rule)),
             .table(memoryFormulaTable(s)),
-            .text("""
-            **c4 (7B on a 24 GB GPU) — byte counts only.** The same formulas at the LLaMA-7B shape (hidden 4096, \
-            MLP 11008, 32 layers, vocabulary 32000; 6.74 B parameters), with BF16 weights and states as in the \
-            paper and GaLore rank 1024 on the attention and MLP matrices (the paper's 7B setting). These are \
-            weights and optimizer states only: activations, gradients (the paper avoids storing them with \
+            .text(#"""
+            **c4 (7B on a 24 GB GPU) — byte counts only.** The same formulas at the LLaMA-7B shape (hidden 4096, \#
+            MLP 11008, 32 layers, vocabulary 32000; 6.74 B parameters), with BF16 weights and states as in the \#
+            paper and GaLore rank 1024 on the attention and MLP matrices (the paper's 7B setting). These are \#
+            weights and optimizer states only: activations, gradients (the paper avoids storing them with \#
             per-layer updates) and workspace come on top, so this table cannot confirm or refute the 24 GB claim.
-            """),
+            """#),
             .table(llama7BTable()),
         ]
     }

@@ -40,22 +40,22 @@ public struct SharpnessAwareMinimization: Paper {
             family: "SharpnessAndGeneralization",
             arxiv: "2010.01412",
             code: "https://github.com/google-research/sam",
-            summary: """
-            Training loss alone says little about how well a heavily overparameterised network will \
-            generalise. SAM minimises instead the *worst* training loss in a small ball of radius $\\rho$ \
-            around the weights, $\\min_w \\max_{\\|\\epsilon\\|\\le\\rho} L(w+\\epsilon)$, which favours \
-            weights whose whole neighbourhood has low loss (a flat minimum). The inner maximisation is \
-            approximated to first order by one normalised gradient step, $\\hat\\epsilon=\\rho\\,g/\\|g\\|$, \
-            so each SAM step costs two gradient evaluations: one at $w$ to find $\\hat\\epsilon$, one at \
-            $w+\\hat\\epsilon$ whose gradient the base optimizer then applies at $w$. The paper reports \
-            better generalisation than the base optimizer across CIFAR-10/100, ImageNet and fine-tuning \
-            tasks, new state-of-the-art numbers on several, and a robustness to label noise on par with \
-            methods built for noisy labels. We test the generalisation gain and the label-noise \
-            robustness with an MLP on MNIST-1D, against SGD with momentum given the same number of \
-            steps and, separately, the same number of gradient evaluations (twice the steps), and \
-            against a noisy-label loss (generalized cross-entropy); we also measure how sharp each \
+            summary: #"""
+            Training loss alone says little about how well a heavily overparameterised network will \#
+            generalise. SAM minimises instead the *worst* training loss in a small ball of radius $\rho$ \#
+            around the weights, $\min_w \max_{\|\epsilon\|\le\rho} L(w+\epsilon)$, which favours \#
+            weights whose whole neighbourhood has low loss (a flat minimum). The inner maximisation is \#
+            approximated to first order by one normalised gradient step, $\hat\epsilon=\rho\,g/\|g\|$, \#
+            so each SAM step costs two gradient evaluations: one at $w$ to find $\hat\epsilon$, one at \#
+            $w+\hat\epsilon$ whose gradient the base optimizer then applies at $w$. The paper reports \#
+            better generalisation than the base optimizer across CIFAR-10/100, ImageNet and fine-tuning \#
+            tasks, new state-of-the-art numbers on several, and a robustness to label noise on par with \#
+            methods built for noisy labels. We test the generalisation gain and the label-noise \#
+            robustness with an MLP on MNIST-1D, against SGD with momentum given the same number of \#
+            steps and, separately, the same number of gradient evaluations (twice the steps), and \#
+            against a noisy-label loss (generalized cross-entropy); we also measure how sharp each \#
             final minimum is (top Hessian eigenvalue).
-            """)
+            """#)
     }
 
     // MARK: Claims, with their rules fixed before any run
@@ -140,68 +140,68 @@ public struct SharpnessAwareMinimization: Paper {
     // MARK: Method
 
     public var method: String {
-        """
-        **Objective.** With training loss $L_S(w)$ and a radius $\\rho>0$, SAM minimises the sharpness-aware loss
+        #"""
+        **Objective.** With training loss $L_S(w)$ and a radius $\rho>0$, SAM minimises the sharpness-aware loss
 
-        $$L^{SAM}_S(w)=\\max_{\\|\\epsilon\\|_2\\le\\rho} L_S(w+\\epsilon)
-          \\;=\\;\\underbrace{\\big[\\max_{\\|\\epsilon\\|_2\\le\\rho}L_S(w+\\epsilon)-L_S(w)\\big]}_{\\text{sharpness}}+L_S(w)$$
+        $$L^{SAM}_S(w)=\max_{\|\epsilon\|_2\le\rho} L_S(w+\epsilon)
+          \;=\;\underbrace{\big[\max_{\|\epsilon\|_2\le\rho}L_S(w+\epsilon)-L_S(w)\big]}_{\text{sharpness}}+L_S(w)$$
 
-        (plus the usual weight decay). **Inner step.** A first-order Taylor expansion of $L_S(w+\\epsilon)$ makes the \
+        (plus the usual weight decay). **Inner step.** A first-order Taylor expansion of $L_S(w+\epsilon)$ makes the \#
         maximisation a dual-norm problem, solved by
 
-        $$\\hat\\epsilon(w)=\\rho\\,\\frac{\\nabla_w L_S(w)}{\\|\\nabla_w L_S(w)\\|_2},$$
+        $$\hat\epsilon(w)=\rho\,\frac{\nabla_w L_S(w)}{\|\nabla_w L_S(w)\|_2},$$
 
-        where the norm runs over *all* parameters at once (the official `dual_vector`), so $\\|\\hat\\epsilon\\|=\\rho$. \
-        **Outer step.** The gradient of $L_S^{SAM}$ is approximated by the gradient at the perturbed point, \
-        dropping the second-order term that would differentiate through $\\hat\\epsilon(w)$:
+        where the norm runs over *all* parameters at once (the official `dual_vector`), so $\|\hat\epsilon\|=\rho$. \#
+        **Outer step.** The gradient of $L_S^{SAM}$ is approximated by the gradient at the perturbed point, \#
+        dropping the second-order term that would differentiate through $\hat\epsilon(w)$:
 
-        $$\\nabla_w L^{SAM}_S(w)\\approx\\nabla_w L_S(w)\\big|_{w+\\hat\\epsilon(w)},$$
+        $$\nabla_w L^{SAM}_S(w)\approx\nabla_w L_S(w)\big|_{w+\hat\epsilon(w)},$$
 
-        and the base optimizer (here SGD with momentum) applies it *at $w$*. The gradients are those of the \
-        current mini-batch (the paper's $m$-sharpness with $m$ = the batch size). \
-        **ASAM** (Kwon et al. 2021; `adaptive: true`) measures the ball in the coordinates $T_w^{-1}\\epsilon$, \
-        $T_w=\\mathrm{diag}|w|$, which makes sharpness invariant to rescaling the weights: \
-        $\\hat\\epsilon=\\rho\\,T_w^2\\nabla L/\\|T_w\\nabla L\\|$. Following pytorch-optimizer (whose trajectories \
+        and the base optimizer (here SGD with momentum) applies it *at $w$*. The gradients are those of the \#
+        current mini-batch (the paper's $m$-sharpness with $m$ = the batch size). \#
+        **ASAM** (Kwon et al. 2021; `adaptive: true`) measures the ball in the coordinates $T_w^{-1}\epsilon$, \#
+        $T_w=\mathrm{diag}|w|$, which makes sharpness invariant to rescaling the weights: \#
+        $\hat\epsilon=\rho\,T_w^2\nabla L/\|T_w\nabla L\|$. Following pytorch-optimizer (whose trajectories \#
         our tests match), $10^{-12}$ is added to the norm in both variants.
 
-        The two gradient evaluations make a SAM step cost twice an SGD step; our compute-matched baseline \
+        The two gradient evaluations make a SAM step cost twice an SGD step; our compute-matched baseline \#
         therefore runs SGD for twice as many steps.
 
-        **Sharpness measurement.** The top eigenvalue $\\lambda_{\\max}$ of the training-loss Hessian is \
-        estimated by power iteration on Hessian-vector products taken as central differences of gradients, \
-        $Hv\\approx(\\nabla L(w+hv)-\\nabla L(w-hv))/2h$, with $\\|v\\|=1$.
-        """
+        **Sharpness measurement.** The top eigenvalue $\lambda_{\max}$ of the training-loss Hessian is \#
+        estimated by power iteration on Hessian-vector products taken as central differences of gradients, \#
+        $Hv\approx(\nabla L(w+hv)-\nabla L(w-hv))/2h$, with $\|v\|=1$.
+        """#
     }
 
     public var excerpts: [String] { ["sam", "gce", "hessian", "training"] }
 
     public var deviations: String {
-        """
-        - **Scale and data.** An MLP with two hidden layers of 100 ReLU units on MNIST-1D (40 features, \
-        10 classes; 3,200 training, 800 validation, 1,000 test examples) instead of WideResNets, PyramidNets \
-        and ResNets on CIFAR-10/100 and ImageNet; 40 epochs (quick: 8) instead of 200–1,800, no data \
-        augmentation, no batch normalisation. The catalog also suggests the small CNN on 8×8 digits; we \
-        kept one setting to stay within the time budget, and chose the one where an MLP overfits clearly \
+        #"""
+        - **Scale and data.** An MLP with two hidden layers of 100 ReLU units on MNIST-1D (40 features, \#
+        10 classes; 3,200 training, 800 validation, 1,000 test examples) instead of WideResNets, PyramidNets \#
+        and ResNets on CIFAR-10/100 and ImageNet; 40 epochs (quick: 8) instead of 200–1,800, no data \#
+        augmentation, no batch normalisation. The catalog also suggests the small CNN on 8×8 digits; we \#
+        kept one setting to stay within the time budget, and chose the one where an MLP overfits clearly \#
         (MNIST-1D is built to separate models and training methods).
-        - **Hyperparameter tuning.** The paper keeps the base optimizer's hyperparameters for SAM and tunes \
-        only $\\rho$; we tune every arm the same way (protocol v2), SAM on the learning rate × $\\rho$ grid, so \
-        SAM's arm has more grid points (12 against 4, each extended at an edge) but the same selection seeds \
-        and rule. 30 epochs (quick: 8) instead of v1's 40, to pay for three selection seeds, two noise levels \
+        - **Hyperparameter tuning.** The paper keeps the base optimizer's hyperparameters for SAM and tunes \#
+        only $\rho$; we tune every arm the same way (protocol v2), SAM on the learning rate × $\rho$ grid, so \#
+        SAM's arm has more grid points (12 against 4, each extended at an edge) but the same selection seeds \#
+        and rule. 30 epochs (quick: 8) instead of v1's 40, to pay for three selection seeds, two noise levels \#
         and the power-planned evaluation seeds within the CPU budget.
-        - **Noise model (c3).** Exactly 20% or 40% of the training *and validation* labels are replaced by a wrong \
-        class drawn uniformly (the learner never sees a clean label; under symmetric noise, noisy validation \
-        accuracy is an increasing affine function of clean accuracy in expectation, so it still ranks \
-        hyperparameters); the test labels are clean. The paper uses CIFAR-10 with the noise of Jiang et al. \
-        (2020) and compares with MentorMix, Bootstrap, Mixup and others; we compare with one noisy-label \
-        method, GCE. The data split and the noisy labels are drawn once; seeds vary the initial weights \
+        - **Noise model (c3).** Exactly 20% or 40% of the training *and validation* labels are replaced by a wrong \#
+        class drawn uniformly (the learner never sees a clean label; under symmetric noise, noisy validation \#
+        accuracy is an increasing affine function of clean accuracy in expectation, so it still ranks \#
+        hyperparameters); the test labels are clean. The paper uses CIFAR-10 with the noise of Jiang et al. \#
+        (2020) and compares with MentorMix, Bootstrap, Mixup and others; we compare with one noisy-label \#
+        method, GCE. The data split and the noisy labels are drawn once; seeds vary the initial weights \#
         and the batch order (shared by all arms at each seed).
-        - **Sharpness.** λ_max is measured on a fixed subset of 1,024 training examples (with the labels the \
-        model was trained on), with the cross-entropy loss for every arm (GCE arms included), by 20 power \
-        iterations on finite-difference Hessian-vector products in float32; the paper shows full Hessian \
+        - **Sharpness.** λ_max is measured on a fixed subset of 1,024 training examples (with the labels the \#
+        model was trained on), with the cross-entropy loss for every arm (GCE arms included), by 20 power \#
+        iterations on finite-difference Hessian-vector products in float32; the paper shows full Hessian \#
         spectra (its Figure 3) for one model.
-        - **ASAM** is implemented (and tested against its formula) but not part of the claims, which are \
+        - **ASAM** is implemented (and tested against its formula) but not part of the claims, which are \#
         about SAM.
-        """
+        """#
     }
 
     public let sourceFile: String = #filePath
@@ -430,41 +430,41 @@ extension SharpnessAwareMinimization {
     func setup(_ s: Settings, clean: Data) -> [ReportBlock] {
         let lrs = s.learningRates.map { short($0, 2) }.joined(separator: ", ")
         let rhos = s.rhos.map { short($0, 2) }.joined(separator: ", ")
-        return [.text("""
-        **Data.** \(Datasets.mnist1dCitation) The 4,000 training signals are split once (stratified, stream \
-        `data/split`) into \(clean.train.count) for training and \(clean.validation.count) for validation; the \
-        \(clean.test.count) test signals are the file's test split. Features are standardised with the training \
-        statistics. For c3, exactly 20% or 40% of the training labels and of the validation labels \
-        are replaced by a different class drawn uniformly (streams `data/noise/train`, `data/noise/validation`); \
+        return [.text(#"""
+        **Data.** \#(Datasets.mnist1dCitation) The 4,000 training signals are split once (stratified, stream \#
+        `data/split`) into \#(clean.train.count) for training and \#(clean.validation.count) for validation; the \#
+        \#(clean.test.count) test signals are the file's test split. Features are standardised with the training \#
+        statistics. For c3, exactly 20% or 40% of the training labels and of the validation labels \#
+        are replaced by a different class drawn uniformly (streams `data/noise/train`, `data/noise/validation`); \#
         test labels stay clean.
 
-        **Model.** MLP \(([clean.train.featureCount] + s.hidden + [clean.train.classCount]).map(String.init).joined(separator: "-")) \
-        with ReLU, PyTorch's default initialisation, softmax cross-entropy (GCE arm: generalized cross-entropy, \
-        $q=\(short(Double(s.gceQ), 2))$).
+        **Model.** MLP \#(([clean.train.featureCount] + s.hidden + [clean.train.classCount]).map(String.init).joined(separator: "-")) \#
+        with ReLU, PyTorch's default initialisation, softmax cross-entropy (GCE arm: generalized cross-entropy, \#
+        $q=\#(short(Double(s.gceQ), 2))$).
 
-        **Training.** Batch size \(s.batchSize), \(s.epochs) epochs (\(s.epochs * 2) for "SGD 2× steps"), SGD with momentum \
-        \(short(Double(s.momentum), 2)) and L2 weight decay \(short(Double(s.weightDecay), 2)) \
-        (torch.optim.SGD semantics), learning rate decayed from its peak to 0 by a cosine over the run. SAM wraps \
-        the same SGD (one SAM step = two gradient evaluations on the same batch), so SAM and "SGD 2× steps" use the \
+        **Training.** Batch size \#(s.batchSize), \#(s.epochs) epochs (\#(s.epochs * 2) for "SGD 2× steps"), SGD with momentum \#
+        \#(short(Double(s.momentum), 2)) and L2 weight decay \#(short(Double(s.weightDecay), 2)) \#
+        (torch.optim.SGD semantics), learning rate decayed from its peak to 0 by a cosine over the run. SAM wraps \#
+        the same SGD (one SAM step = two gradient evaluations on the same batch), so SAM and "SGD 2× steps" use the \#
         same number of gradient evaluations, and SAM and "SGD" the same number of updates.
 
-        **Tuning (protocol v2: same grid, same rule).** Peak learning rate from $\\{\(lrs)\\}$ for every arm; SAM \
-        tunes its own learning rate jointly with $\\rho\\in\\{\(rhos)\\}$ (spanning the paper's 0.01–0.5). A choice at a \
-        grid edge extends the grid by one step there (learning rate, and ρ for SAM), up to twice. Each grid point is \
-        trained on \(Format.counted(s.selectionSeeds, "selection seed")) and scored by validation accuracy (noisy \
-        validation labels in c3), the proxy of the judged test accuracy; rule: \(Self.selection.description). The \
-        chosen point is then trained afresh on \(s.evaluationSeeds) to \(s.seedCap) evaluation seeds, as many as the \
-        selection runs' spread says are needed to detect the claim's effect with 80% power; the claims are judged on \
-        these runs only. At each seed all arms share the initial weights and the batch order (common random \
+        **Tuning (protocol v2: same grid, same rule).** Peak learning rate from $\{\#(lrs)\}$ for every arm; SAM \#
+        tunes its own learning rate jointly with $\rho\in\{\#(rhos)\}$ (spanning the paper's 0.01–0.5). A choice at a \#
+        grid edge extends the grid by one step there (learning rate, and ρ for SAM), up to twice. Each grid point is \#
+        trained on \#(Format.counted(s.selectionSeeds, "selection seed")) and scored by validation accuracy (noisy \#
+        validation labels in c3), the proxy of the judged test accuracy; rule: \#(Self.selection.description). The \#
+        chosen point is then trained afresh on \#(s.evaluationSeeds) to \#(s.seedCap) evaluation seeds, as many as the \#
+        selection runs' spread says are needed to detect the claim's effect with 80% power; the claims are judged on \#
+        these runs only. At each seed all arms share the initial weights and the batch order (common random \#
         numbers), so differences are paired.
 
-        **Sharpness.** After training, $\\lambda_{\\max}$ of the cross-entropy on the first \(s.hessianExamples) \
-        training examples (with the labels used for training) by \(s.hessianIterations) power iterations, \
-        central differences with $h=\(short(Double(s.hessianStep), 2))$ along a unit vector.
+        **Sharpness.** After training, $\lambda_{\max}$ of the cross-entropy on the first \#(s.hessianExamples) \#
+        training examples (with the labels used for training) by \#(s.hessianIterations) power iterations, \#
+        central differences with $h=\#(short(Double(s.hessianStep), 2))$ along a unit vector.
 
-        **Seeds.** Global seed 0; streams `sam/<claim>/<arm>/<phase>/rep k` and the shared \
+        **Seeds.** Global seed 0; streams `sam/<claim>/<arm>/<phase>/rep k` and the shared \#
         `sam/<claim>/common/<phase>/rep k` (children `model`, `batches`, `hessian`).
-        """)]
+        """#)]
     }
 
     func results(_ s: Settings, c1 c1Result: ExperimentResult, c3 c3Results: [ExperimentResult]) -> [ReportBlock] {
