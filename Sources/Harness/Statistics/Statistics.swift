@@ -18,6 +18,13 @@ public enum Statistics {
         return s / Double(xs.count)
     }
 
+    /// The geometric mean, `exp(mean(log x))`, with values floored at 1e-300 (errors that reach
+    /// exactly 0 stay finite); NaN for an empty sample. For quantities that span decades
+    /// (recovery errors, losses near an optimum).
+    public static func geometricMean(_ xs: [Double]) -> Double {
+        xs.isEmpty ? .nan : Double.exp(xs.map { Double.log(max($0, 1e-300)) }.reduce(0, +) / Double(xs.count))
+    }
+
     /// The sample standard deviation (divisor `n - 1`); NaN when `n < 2`.
     public static func standardDeviation(_ xs: [Double]) -> Double {
         guard xs.count >= 2 else { return .nan }

@@ -514,11 +514,11 @@ extension ScaledGDLambda {
 
         // MARK: Evidence
         func iterations(_ t: Trajectory) -> Double { Double(t.diverged ? s.budget : (t.reachedAt ?? s.budget)) }
-        func meanIterations(_ arm: Arm, _ k: Int) -> Double { mean(sweep[arm.rawValue][k].map(iterations)) }
+        func meanIterations(_ arm: Arm, _ k: Int) -> Double { Statistics.mean(sweep[arm.rawValue][k].map(iterations)) }
         func unreached(_ arm: Arm, _ k: Int) -> Int { sweep[arm.rawValue][k].filter { $0.reachedAt == nil }.count }
         func meanRate(_ arm: Arm, _ k: Int) -> Double {
             let r = sweep[arm.rawValue][k].map { Self.fittedRate($0.errors) }.filter(\.isFinite)
-            return r.isEmpty ? .nan : mean(r)
+            return r.isEmpty ? .nan : Statistics.mean(r)
         }
         let k10 = s.kappas.firstIndex(of: 10) ?? 0
         let kMax = s.kappas.firstIndex(of: kappaMax)!
@@ -549,8 +549,8 @@ extension ScaledGDLambda {
         e.record("c2.gd.iters.kappa=max", meanIterations(.gd, kMax), absoluteTolerance: 1, relativeTolerance: 0.05)
         e.record("c2.gd.budget_hits.kappa=max", Double(unreached(.gd, kMax)), absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c2.gd.growth_10_to_max", meanIterations(.gd, kMax) / meanIterations(.gd, k10), absoluteTolerance: 0, relativeTolerance: 0.1)
-        let c3Error = c3.map { geometricMean($0.map { $0.errors.last! }) }
-        let c3Residual = c3.map { geometricMean($0.map { $0.residuals.last! }) }
+        let c3Error = c3.map { Statistics.geometricMean($0.map { $0.errors.last! }) }
+        let c3Residual = c3.map { Statistics.geometricMean($0.map { $0.residuals.last! }) }
         e.record("c3.tuned.eta.gd", c3EtaGD, absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c3.tuned.eta.scaledgd", c3EtaScaled, absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c3.gd.recovery_error", c3Error[0], absoluteTolerance: 1e-9, relativeTolerance: 0.5)
@@ -583,9 +583,9 @@ extension ScaledGDLambda {
             context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "inf",
             normals: largestNormals.map { _ in PackedNormalOperator(populationOn: s.n) }, reuse: { _, _ in nil })
         let stepStudy = stepStudyLarge + stepStudyPopulation
-        func diagnosticIterations(_ runs: [Trajectory]) -> Double { mean(runs.map(iterations)) }
+        func diagnosticIterations(_ runs: [Trajectory]) -> Double { Statistics.mean(runs.map(iterations)) }
         func diagnosticHits(_ runs: [Trajectory]) -> Int { runs.filter { $0.reachedAt == nil && !$0.diverged }.count }
-        func diagnosticFinal(_ runs: [Trajectory]) -> Double { geometricMean(runs.map { $0.errors.last! }) }
+        func diagnosticFinal(_ runs: [Trajectory]) -> Double { Statistics.geometricMean(runs.map { $0.errors.last! }) }
         for cell in diagnostic {
             let key = "kappa=\(Int(cell.kappa)).m=\(cell.measurementsPerDegree)nr"
             for (name, runs) in [("gd", cell.gd), ("scaledgd", cell.scaled)] {
@@ -600,9 +600,9 @@ extension ScaledGDLambda {
             }
             let keptOff = zip(cell.scaled, cell.scaledOffSubspace).filter { !$0.0.diverged }.map(\.1)
             if !keptOff.isEmpty {
-                e.record("diagnostic.scaledgd.off_subspace_error.\(key)", geometricMean(keptOff), absoluteTolerance: 1e-12, relativeTolerance: 0.5)
+                e.record("diagnostic.scaledgd.off_subspace_error.\(key)", Statistics.geometricMean(keptOff), absoluteTolerance: 1e-12, relativeTolerance: 0.5)
             }
-            e.record("diagnostic.operator_error.\(key)", mean(cell.operatorError), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
+            e.record("diagnostic.operator_error.\(key)", Statistics.mean(cell.operatorError), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
         }
         for cell in stepStudy {
             let key = "m=\(cell.sample).\(cell.method).eta=\(fmt(cell.eta)).kappa=\(Int(cell.kappa))"
@@ -611,7 +611,7 @@ extension ScaledGDLambda {
             e.record("diagnostic.stepsize.\(key).diverged", Double(cell.runs.filter(\.diverged).count), absoluteTolerance: 0, relativeTolerance: 0)
         }
         for (k, kappa) in s.stepStudyKappas.enumerated() {
-            e.record("diagnostic.stepsize.operator_error.kappa=\(Int(kappa))", mean(stepStudyOperatorError[k]), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
+            e.record("diagnostic.stepsize.operator_error.kappa=\(Int(kappa))", Statistics.mean(stepStudyOperatorError[k]), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
         }
 
         // MARK: Setup
@@ -665,7 +665,7 @@ extension ScaledGDLambda {
         /// Mean iterations to ε, with how many runs missed it by hitting the budget and how many
         /// diverged (both count as the budget in the mean).
         func runsCell(_ runs: [Trajectory]) -> String {
-            let m = fmt(mean(runs.map(iterations)))
+            let m = fmt(Statistics.mean(runs.map(iterations)))
             let diverged = runs.filter(\.diverged).count
             let hits = runs.filter { $0.reachedAt == nil && !$0.diverged }.count
             if hits + diverged == 0 { return m }
@@ -738,9 +738,9 @@ extension ScaledGDLambda {
             caption: "Diagnostic (post hoc): the overparameterised arms (r = \(s.overRank)) with more measurements, \(s.diagnosticReps == 1 ? "first seed" : "first \(s.diagnosticReps) seeds") of the sweep, same steps (GD η = \(fmt(etaGD)), ScaledGD(λ) η = \(fmt(etaScaled))), budget \(s.budget), ε = \(fmt(s.epsilon)). Iterations to ε (mean; a run that misses ε counts as the budget); final error = relative error where the run stopped (geometric mean); off-subspace = ‖P⊥XXᵀP⊥‖_F/‖M⋆‖_F at the end of the ScaledGD(λ) run; operator error = λ_max(P⊥EP⊥)/σ_min with E = (1/m)𝒜*𝒜(M⋆) − M⋆. cubic-tail level = √(r−r⋆)·λ/(2ηT)/‖M⋆‖_F, what fully excited spare columns would keep after T = \(s.budget) iterations of s ← s − (η/λ)s³. The m = \(s.measurementsPerDegree)·n·r⋆ rows are the sweep's own runs.",
             headers: ["m", "κ", "operator error / σ_min", "GD iterations", "GD final error", "ScaledGD(λ) iterations", "ScaledGD(λ) final error", "ScaledGD(λ) off-subspace", "cubic-tail level"],
             rows: diagnostic.map { cell in
-                ["\(cell.measurementsPerDegree)·n·r⋆ = \(cell.measurementsPerDegree * s.n * s.trueRank)", fmt(cell.kappa), fmt(mean(cell.operatorError)),
+                ["\(cell.measurementsPerDegree)·n·r⋆ = \(cell.measurementsPerDegree * s.n * s.trueRank)", fmt(cell.kappa), fmt(Statistics.mean(cell.operatorError)),
                  runsCell(cell.gd), finalCell(cell.gd), runsCell(cell.scaled), finalCell(cell.scaled),
-                 cell.scaled.allSatisfy(\.diverged) ? "—" : fmt(geometricMean(zip(cell.scaled, cell.scaledOffSubspace).filter { !$0.0.diverged }.map(\.1))),
+                 cell.scaled.allSatisfy(\.diverged) ? "—" : fmt(Statistics.geometricMean(zip(cell.scaled, cell.scaledOffSubspace).filter { !$0.0.diverged }.map(\.1))),
                  fmt(Self.cubicTailBound(settings: s, kappa: cell.kappa, eta: etaScaled))]
             })
         var diagnosticSeries = [Series]()
@@ -878,7 +878,7 @@ extension ScaledGDLambda {
                     if t.reachedAt == nil { unreached += 1 }
                 }
             }
-            let growth = mean(iterations[1]) / mean(iterations[0])
+            let growth = Statistics.mean(iterations[1]) / Statistics.mean(iterations[0])
             let reached = tuned.contains { $0.reachedAt != nil }
             // c1's rule on this damping's numbers (the exact-rank arm's misses are the claim's own).
             var e = Evidence()
@@ -1138,8 +1138,8 @@ extension ScaledGDLambda {
     /// The closing paragraph: what the diagnostic's numbers say, written from them.
     static func diagnosticReading(_ cells: [SampleSizeCell], settings s: Settings, etaGD: Double, etaScaled: Double) -> String {
         func reached(_ runs: [Trajectory]) -> Bool { runs.allSatisfy { $0.reachedAt != nil } }
-        func final(_ runs: [Trajectory]) -> Double { geometricMean(runs.filter { !$0.diverged }.map { $0.errors.last! }) }
-        func iters(_ runs: [Trajectory]) -> Double { mean(runs.map { Double($0.diverged ? s.budget : ($0.reachedAt ?? s.budget)) }) }
+        func final(_ runs: [Trajectory]) -> Double { Statistics.geometricMean(runs.filter { !$0.diverged }.map { $0.errors.last! }) }
+        func iters(_ runs: [Trajectory]) -> Double { Statistics.mean(runs.map { Double($0.diverged ? s.budget : ($0.reachedAt ?? s.budget)) }) }
         var sentences = [String]()
         for kappa in s.diagnosticKappas {
             let row = cells.filter { $0.kappa == kappa }
@@ -1153,7 +1153,7 @@ extension ScaledGDLambda {
                 // A row stalls when some run that did not diverge still missed ε.
                 let stalled = row.filter { $0.scaled.contains { $0.reachedAt == nil && !$0.diverged } }
                 func offSubspace(_ c: SampleSizeCell) -> Double {
-                    geometricMean(zip(c.scaled, c.scaledOffSubspace).filter { !$0.0.diverged }.map(\.1))
+                    Statistics.geometricMean(zip(c.scaled, c.scaledOffSubspace).filter { !$0.0.diverged }.map(\.1))
                 }
                 let recovered = row.filter { reached($0.scaled) }
                 if !stalled.isEmpty {
@@ -1298,17 +1298,17 @@ extension ScaledGDLambda {
 
     /// The closing paragraph of the step-size section, written from its numbers.
     static func stepStudyReading(_ cells: [StepStudyCell], rows: [(method: String, eta: Double, tuned: Bool)], operatorError: [[Double]], settings s: Settings) -> String {
-        func iters(_ runs: [Trajectory]) -> Double { mean(runs.map { Double($0.diverged ? s.budget : ($0.reachedAt ?? s.budget)) }) }
+        func iters(_ runs: [Trajectory]) -> Double { Statistics.mean(runs.map { Double($0.diverged ? s.budget : ($0.reachedAt ?? s.budget)) }) }
         func describe(_ c: StepStudyCell) -> String {
             let diverged = c.runs.filter(\.diverged).count
             let hits = c.runs.filter { $0.reachedAt == nil && !$0.diverged }
             if diverged == 0 && hits.isEmpty { return fmt(iters(c.runs)) }
             var parts = [String]()
             if diverged > 0 { parts.append("\(diverged)/\(c.runs.count) diverged") }
-            if !hits.isEmpty { parts.append("\(hits.count)/\(c.runs.count) at the budget, error \(fmt(geometricMean(hits.map { $0.errors.last! })))") }
+            if !hits.isEmpty { parts.append("\(hits.count)/\(c.runs.count) at the budget, error \(fmt(Statistics.geometricMean(hits.map { $0.errors.last! })))") }
             return parts.joined(separator: ", ")
         }
-        let opErr = zip(s.stepStudyKappas, operatorError).map { "\(fmt(mean($1), 2)) at κ = \(fmt($0))" }.joined(separator: ", ")
+        let opErr = zip(s.stepStudyKappas, operatorError).map { "\(fmt(Statistics.mean($1), 2)) at κ = \(fmt($0))" }.joined(separator: ", ")
         let largestM = s.diagnosticMeasurementsPerDegree.max()!
         var sentences = ["At m = \(largestM)·n·r⋆ the operator's error off the column space is \(opErr) (in units of σ_min); in the population limit it is 0."]
         for sample in ["\(largestM)nr", "inf"] { for method in ["scaledgd", "gd"] {
@@ -1340,7 +1340,7 @@ extension ScaledGDLambda {
             plain.append("GD at its tuned step, on the same problems, needs \(gdTuned.map { clean([$0]) ? fmt(iters($0.runs)) : "more than the budget (\(s.budget))" }.joined(separator: " → ")) iterations.")
         }
         let finite = scaledRows.map { cellsOf("\(largestM)nr", "scaledgd", $0.eta) }
-        let excited = s.stepStudyKappas.indices.filter { mean(operatorError[$0]) > 1 }
+        let excited = s.stepStudyKappas.indices.filter { Statistics.mean(operatorError[$0]) > 1 }
         if !excited.isEmpty {
             let pairs = scaledRows.indices.flatMap { i in excited.compactMap { k -> String? in
                 guard k < finite[i].count, clean([finite[i][k]]) else { return nil }
@@ -1359,12 +1359,6 @@ extension ScaledGDLambda {
 }
 
 // MARK: - Small helpers
-
-private func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
-
-private func geometricMean(_ xs: [Double]) -> Double {
-    xs.isEmpty ? .nan : Double.exp(xs.map { Double.log(max($0, 1e-300)) }.reduce(0, +) / Double(xs.count))
-}
 
 /// At most `maxPoints` evenly strided points of a per-iteration series, always keeping the last.
 private func downsample(_ ys: [Double], maxPoints: Int) -> ([Double], [Double]) {
