@@ -89,7 +89,7 @@ public enum StandardTasks {
             + "(entropy rate \(Format.compact(source.entropyRate, 3)) nats, the best achievable loss); \(steps) steps on fresh "
             + "batches of \(batch) sequences; validation and test are fixed held-out batches of 64 sequences."
         return StandardTask(key: "transformer_markov", label: "transformer (Markov)", setup: setup) { trial, make in
-            var common = trial.commonRNG
+            let common = trial.commonRNG
             let model = TinyTransformer(config: config, rng: common.child("model"))
             let optimizer = make(model.parameters, trial.hyperparameters)
             var data = common.child("batches")
