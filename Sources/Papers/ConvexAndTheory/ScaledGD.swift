@@ -419,6 +419,24 @@ extension ScaledGDLambda {
     }
 
     func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
+        let m = try measure(context, settings: s)
+        var e = m.evidence()
+        // c1's sensitivity to the damping (read by no rule; c1's verdict is at c_λ = dampingConstant).
+        let sensitivity = try Self.dampingSensitivity(context, settings: s, tuneProblem: m.tuneProblem, tuneStart: m.tuneStart,
+                                                      instances: m.sweepInstances, claim: claims[0], evidence: e)
+        for row in sensitivity.rows {
+            let key = "sensitivity.c_lambda=\(fmt(row.c))"
+            e.record("\(key).tuning_reached", row.reached ? 1 : 0, absoluteTolerance: 0, relativeTolerance: 0)
+            e.record("\(key).growth_10_to_max", row.growth, absoluteTolerance: 0, relativeTolerance: 0.1)
+            e.record("\(key).unreached_runs", Double(row.unreached), absoluteTolerance: 0, relativeTolerance: 0)
+        }
+        m.recordDiagnostics(into: &e)
+        return PaperRun(evidence: e, setup: m.setup(), results: m.results(sensitivity: sensitivity.table))
+    }
+
+    /// Runs every trajectory the claims and the diagnostics read: the step-size tuning, the κ
+    /// sweep, the generalisation runs (c3) and the post-hoc diagnostics.
+    func measure(_ context: RunContext, settings s: Settings) throws -> Measurements {
         let slug = info.slug
         let kappaMax = s.kappas.max()!
 
@@ -444,9 +462,8 @@ extension ScaledGDLambda {
 
         // The κ sweep: per seed one operator, one basis U and one initial direction G, shared by
         // every κ and arm (paired comparison); only the spectrum changes with κ.
-        enum Arm: Int, CaseIterable { case gd, scaled, scaledExact }
         let armNames = ["GD (r = \(s.overRank))", "ScaledGD(λ) (r = \(s.overRank))", "ScaledGD(λ) (r = r⋆ = \(s.trueRank))"]
-        var sweep = [[[Trajectory]]](repeating: [[Trajectory]](repeating: [], count: s.kappas.count), count: Arm.allCases.count)
+        var sweep = [[[Trajectory]]](repeating: [[Trajectory]](repeating: [], count: s.kappas.count), count: SweepArm.allCases.count)
         var sweepInstances = [(sensing: GaussianSensingOperator, basis: Tensor<Double>, start: Tensor<Double>)]()
         for rep in 0..<s.reps {
             context.progress.report(slug, "κ sweep, seed \(rep + 1)/\(s.reps)")
@@ -464,7 +481,7 @@ extension ScaledGDLambda {
             }
             let done = try Self.runTogether(jobs, epsilon: s.epsilon, budget: s.budget)
             for (k, _) in s.kappas.enumerated() {
-                for arm in Arm.allCases { sweep[arm.rawValue][k].append(done[3 * k + arm.rawValue]) }
+                for arm in SweepArm.allCases { sweep[arm.rawValue][k].append(done[3 * k + arm.rawValue]) }
             }
         }
 
@@ -512,17 +529,77 @@ extension ScaledGDLambda {
             c3[0].append(done[0]); c3[1].append(done[1])
         }
 
-        // MARK: Evidence
-        func iterations(_ t: Trajectory) -> Double { Double(t.diverged ? s.budget : (t.reachedAt ?? s.budget)) }
-        func meanIterations(_ arm: Arm, _ k: Int) -> Double { Statistics.mean(sweep[arm.rawValue][k].map(iterations)) }
-        func unreached(_ arm: Arm, _ k: Int) -> Int { sweep[arm.rawValue][k].filter { $0.reachedAt == nil }.count }
-        func meanRate(_ arm: Arm, _ k: Int) -> Double {
-            let r = sweep[arm.rawValue][k].map { Self.fittedRate($0.errors) }.filter(\.isFinite)
-            return r.isEmpty ? .nan : Statistics.mean(r)
-        }
-        let k10 = s.kappas.firstIndex(of: 10) ?? 0
-        let kMax = s.kappas.firstIndex(of: kappaMax)!
+        // MARK: Diagnostic: sample size (post hoc, read by no claim)
+        let (diagnostic, largestNormals) = try Self.sampleSizeDiagnostic(
+            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances,
+            sweepRuns: { k, rep in (sweep[SweepArm.gd.rawValue][k][rep], sweep[SweepArm.scaled.rawValue][k][rep]) })
+        let largestM = s.diagnosticMeasurementsPerDegree.max()!
+        let (stepStudyLarge, stepStudyOperatorError) = try Self.stepSizeStudy(
+            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "\(largestM)nr", normals: largestNormals,
+            reuse: { kappa, rep in diagnostic.first { $0.kappa == kappa && $0.measurementsPerDegree == largestM }.map { ($0.gd[rep], $0.scaled[rep]) } })
+        // Added after seeing the m = largestM rows: the population limit (exact isometry), the
+        // theorem's assumption in its strongest form, same seeds, starts and steps.
+        let (stepStudyPopulation, _) = try Self.stepSizeStudy(
+            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "inf",
+            normals: largestNormals.map { _ in PackedNormalOperator(populationOn: s.n) }, reuse: { _, _ in nil })
+        let stepStudy = stepStudyLarge + stepStudyPopulation
+        return Measurements(s: s, kappaMax: kappaMax, tuneProblem: tuneProblem, tuneStart: tune.start, tuned: tuned, etaGD: etaGD,
+                            etaScaled: etaScaled, armNames: armNames, sweep: sweep, sweepInstances: sweepInstances, c3: c3,
+                            c3Measurements: c3Measurements, c3Tuned: c3Tuned, c3EtaGD: c3EtaGD, c3EtaScaled: c3EtaScaled,
+                            diagnostic: diagnostic, largestM: largestM, stepStudy: stepStudy, stepStudyOperatorError: stepStudyOperatorError)
+    }
+}
 
+/// The arms of the κ sweep.
+enum SweepArm: Int, CaseIterable { case gd, scaled, scaledExact }
+
+/// Everything the experiment measured; the evidence, the setup and the results are read from it.
+struct Measurements {
+    typealias Trajectory = ScaledGDLambda.Trajectory
+    typealias Arm = SweepArm
+    let s: ScaledGDLambda.Settings
+    let kappaMax: Double
+    let tuneProblem: MatrixSensingProblem
+    let tuneStart: Tensor<Double>
+    let tuned: [Trajectory]
+    let etaGD: Double, etaScaled: Double
+    let armNames: [String]
+    let sweep: [[[Trajectory]]]
+    let sweepInstances: [(sensing: GaussianSensingOperator, basis: Tensor<Double>, start: Tensor<Double>)]
+    let c3: [[Trajectory]]
+    let c3Measurements: Int
+    let c3Tuned: [[Trajectory]]
+    let c3EtaGD: Double, c3EtaScaled: Double
+    let diagnostic: [ScaledGDLambda.SampleSizeCell]
+    let largestM: Int
+    let stepStudy: [ScaledGDLambda.StepStudyCell]
+    let stepStudyOperatorError: [[Double]]
+
+    /// c3's geometric-mean final recovery error and training residual, GD then ScaledGD(λ).
+    var c3Error: [Double] { c3.map { Statistics.geometricMean($0.map { $0.errors.last! }) } }
+    var c3Residual: [Double] { c3.map { Statistics.geometricMean($0.map { $0.residuals.last! }) } }
+
+    /// The worse final training residual over the c3 tuning instances (divergence = ∞).
+    func c3Score(_ j: Int) -> Double {
+        c3Tuned.map { $0[j].diverged ? Double.infinity : $0[j].residuals.last! }.max()!
+    }
+    func iterations(_ t: Trajectory) -> Double { Double(t.diverged ? s.budget : (t.reachedAt ?? s.budget)) }
+    func meanIterations(_ arm: Arm, _ k: Int) -> Double { Statistics.mean(sweep[arm.rawValue][k].map(iterations)) }
+    func unreached(_ arm: Arm, _ k: Int) -> Int { sweep[arm.rawValue][k].filter { $0.reachedAt == nil }.count }
+    func meanRate(_ arm: Arm, _ k: Int) -> Double {
+        let r = sweep[arm.rawValue][k].map { ScaledGDLambda.fittedRate($0.errors) }.filter(\.isFinite)
+        return r.isEmpty ? .nan : Statistics.mean(r)
+    }
+    var k10: Int { s.kappas.firstIndex(of: 10) ?? 0 }
+    var kMax: Int { s.kappas.firstIndex(of: kappaMax)! }
+
+
+    func diagnosticIterations(_ runs: [Trajectory]) -> Double { Statistics.mean(runs.map(iterations)) }
+    func diagnosticHits(_ runs: [Trajectory]) -> Int { runs.filter { $0.reachedAt == nil && !$0.diverged }.count }
+    func diagnosticFinal(_ runs: [Trajectory]) -> Double { Statistics.geometricMean(runs.map { $0.errors.last! }) }
+
+    /// The metrics the claims read.
+    func evidence() -> Evidence {
         var e = Evidence()
         e.record("tuned.eta.gd", etaGD, absoluteTolerance: 0, relativeTolerance: 0)
         e.record("tuned.eta.scaledgd", etaScaled, absoluteTolerance: 0, relativeTolerance: 0)
@@ -549,8 +626,6 @@ extension ScaledGDLambda {
         e.record("c2.gd.iters.kappa=max", meanIterations(.gd, kMax), absoluteTolerance: 1, relativeTolerance: 0.05)
         e.record("c2.gd.budget_hits.kappa=max", Double(unreached(.gd, kMax)), absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c2.gd.growth_10_to_max", meanIterations(.gd, kMax) / meanIterations(.gd, k10), absoluteTolerance: 0, relativeTolerance: 0.1)
-        let c3Error = c3.map { Statistics.geometricMean($0.map { $0.errors.last! }) }
-        let c3Residual = c3.map { Statistics.geometricMean($0.map { $0.residuals.last! }) }
         e.record("c3.tuned.eta.gd", c3EtaGD, absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c3.tuned.eta.scaledgd", c3EtaScaled, absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c3.gd.recovery_error", c3Error[0], absoluteTolerance: 1e-9, relativeTolerance: 0.5)
@@ -559,33 +634,11 @@ extension ScaledGDLambda {
         e.record("c3.scaledgd.train_residual", c3Residual[1], absoluteTolerance: 1e-9, relativeTolerance: 0.5)
         e.record("c3.scaledgd_error_over_tolerance", c3Error[1] / max(2 * c3Error[0], 1e-4), absoluteTolerance: 1e-6, relativeTolerance: 0.5)
 
-        // MARK: Sensitivity of c1 to the damping (read by no rule; c1's verdict is at c_λ = dampingConstant)
-        let sensitivity = try Self.dampingSensitivity(context, settings: s, tuneProblem: tuneProblem, tuneStart: tune.start,
-                                                      instances: sweepInstances, claim: claims[0], evidence: e)
-        for row in sensitivity.rows {
-            let key = "sensitivity.c_lambda=\(fmt(row.c))"
-            e.record("\(key).tuning_reached", row.reached ? 1 : 0, absoluteTolerance: 0, relativeTolerance: 0)
-            e.record("\(key).growth_10_to_max", row.growth, absoluteTolerance: 0, relativeTolerance: 0.1)
-            e.record("\(key).unreached_runs", Double(row.unreached), absoluteTolerance: 0, relativeTolerance: 0)
-        }
+        return e
+    }
 
-        // MARK: Diagnostic: sample size (post hoc, read by no claim)
-        let (diagnostic, largestNormals) = try Self.sampleSizeDiagnostic(
-            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances,
-            sweepRuns: { k, rep in (sweep[Arm.gd.rawValue][k][rep], sweep[Arm.scaled.rawValue][k][rep]) })
-        let largestM = s.diagnosticMeasurementsPerDegree.max()!
-        let (stepStudyLarge, stepStudyOperatorError) = try Self.stepSizeStudy(
-            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "\(largestM)nr", normals: largestNormals,
-            reuse: { kappa, rep in diagnostic.first { $0.kappa == kappa && $0.measurementsPerDegree == largestM }.map { ($0.gd[rep], $0.scaled[rep]) } })
-        // Added after seeing the m = largestM rows: the population limit (exact isometry), the
-        // theorem's assumption in its strongest form, same seeds, starts and steps.
-        let (stepStudyPopulation, _) = try Self.stepSizeStudy(
-            context, settings: s, etaGD: etaGD, etaScaled: etaScaled, instances: sweepInstances, sample: "inf",
-            normals: largestNormals.map { _ in PackedNormalOperator(populationOn: s.n) }, reuse: { _, _ in nil })
-        let stepStudy = stepStudyLarge + stepStudyPopulation
-        func diagnosticIterations(_ runs: [Trajectory]) -> Double { Statistics.mean(runs.map(iterations)) }
-        func diagnosticHits(_ runs: [Trajectory]) -> Int { runs.filter { $0.reachedAt == nil && !$0.diverged }.count }
-        func diagnosticFinal(_ runs: [Trajectory]) -> Double { Statistics.geometricMean(runs.map { $0.errors.last! }) }
+    /// The post-hoc diagnostics' metrics (read by no claim).
+    func recordDiagnostics(into e: inout Evidence) {
         for cell in diagnostic {
             let key = "kappa=\(Int(cell.kappa)).m=\(cell.measurementsPerDegree)nr"
             for (name, runs) in [("gd", cell.gd), ("scaledgd", cell.scaled)] {
@@ -614,8 +667,11 @@ extension ScaledGDLambda {
             e.record("diagnostic.stepsize.operator_error.kappa=\(Int(kappa))", Statistics.mean(stepStudyOperatorError[k]), absoluteTolerance: 1e-9, relativeTolerance: 1e-6)
         }
 
+    }
+
+    func setup() -> [ReportBlock] {
         // MARK: Setup
-        let setup: [ReportBlock] = [
+        return [
             .text(#"""
             **Problems.** $n=\#(s.n)$, true rank $r_\star=\#(s.trueRank)$, $m=\#(s.measurementsPerDegree)\,n\,r_\star=\#(s.measurements)$ \#
             symmetrised Gaussian measurements (packed dimension $n(n+1)/2=\#(s.n * (s.n + 1) / 2)$), noiseless. \#
@@ -661,6 +717,9 @@ extension ScaledGDLambda {
                 rows: s.stepGrid.enumerated().map { i, eta in [fmt(eta), fmt(c3Score(i)), fmt(c3Score(s.stepGrid.count + i))] })),
         ]
 
+    }
+
+    func results(sensitivity: Table) -> [ReportBlock] {
         // MARK: Results
         /// Mean iterations to ε, with how many runs missed it by hitting the budget and how many
         /// diverged (both count as the budget in the mean).
@@ -741,13 +800,13 @@ extension ScaledGDLambda {
                 ["\(cell.measurementsPerDegree)·n·r⋆ = \(cell.measurementsPerDegree * s.n * s.trueRank)", fmt(cell.kappa), fmt(Statistics.mean(cell.operatorError)),
                  runsCell(cell.gd), finalCell(cell.gd), runsCell(cell.scaled), finalCell(cell.scaled),
                  cell.scaled.allSatisfy(\.diverged) ? "—" : fmt(Statistics.geometricMean(zip(cell.scaled, cell.scaledOffSubspace).filter { !$0.0.diverged }.map(\.1))),
-                 fmt(Self.cubicTailBound(settings: s, kappa: cell.kappa, eta: etaScaled))]
+                 fmt(ScaledGDLambda.cubicTailBound(settings: s, kappa: cell.kappa, eta: etaScaled))]
             })
         var diagnosticSeries = [Series]()
         var allDiverged = [String]()
         for kappa in s.diagnosticKappas {
             let cells = diagnostic.filter { $0.kappa == kappa }
-            for (name, runsOf) in [("ScaledGD(λ)", { (c: SampleSizeCell) in c.scaled }), ("GD", { (c: SampleSizeCell) in c.gd })] {
+            for (name, runsOf) in [("ScaledGD(λ)", { (c: ScaledGDLambda.SampleSizeCell) in c.scaled }), ("GD", { (c: ScaledGDLambda.SampleSizeCell) in c.gd })] {
                 // A diverged run has no final error level; a sample size where every run diverged has no point.
                 let points = cells.compactMap { c -> (Double, Double)? in
                     let kept = runsOf(c).filter { !$0.diverged }
@@ -765,16 +824,16 @@ extension ScaledGDLambda {
                 + (allDiverged.isEmpty ? "" : "Not drawn: \(allDiverged.joined(separator: ", ")), whose runs diverged at every sample size. ")
                 + "Post hoc: read by no claim.")
         let diagnosticBlocks: [ReportBlock] = [
-            .text(Self.diagnosticIntroduction(settings: s)),
+            .text(ScaledGDLambda.diagnosticIntroduction(settings: s)),
             .table(diagnosticTable), .figure(diagnosticFigure),
-            .text(Self.diagnosticReading(diagnostic, settings: s, etaGD: etaGD, etaScaled: etaScaled)),
+            .text(ScaledGDLambda.diagnosticReading(diagnostic, settings: s, etaGD: etaGD, etaScaled: etaScaled)),
         ]
 
         // The step-size study: rows (operator, method, η), columns κ.
-        let studySteps = Self.stepStudyRows(settings: s, etaGD: etaGD, etaScaled: etaScaled)
+        let studySteps = ScaledGDLambda.stepStudyRows(settings: s, etaGD: etaGD, etaScaled: etaScaled)
         let studySamples = ["\(largestM)nr", "inf"]
         func sampleLabel(_ sample: String) -> String { sample == "inf" ? "∞ (population)" : "\(largestM)·n·r⋆" }
-        func studyCell(_ sample: String, _ method: String, _ eta: Double, _ kappa: Double) -> StepStudyCell? {
+        func studyCell(_ sample: String, _ method: String, _ eta: Double, _ kappa: Double) -> ScaledGDLambda.StepStudyCell? {
             stepStudy.first { $0.sample == sample && $0.method == method && $0.eta == eta && $0.kappa == kappa }
         }
         /// Mean iterations as in the sweep, plus the final error of the runs that hit the budget.
@@ -790,7 +849,7 @@ extension ScaledGDLambda {
                 let ends = [cells.first!, cells.last!].compactMap { $0 }
                 let growth = ends.count == 2 && ends.allSatisfy { $0.runs.allSatisfy { $0.reachedAt != nil } }
                     ? "×" + fmt(diagnosticIterations(ends[1].runs) / diagnosticIterations(ends[0].runs)) : "—"
-                let tail = row.method == "gd" || sample == "inf" ? "—" : s.stepStudyKappas.map { fmt(Self.cubicTailIterations(settings: s, kappa: $0, eta: row.eta)) }.joined(separator: ", ")
+                let tail = row.method == "gd" || sample == "inf" ? "—" : s.stepStudyKappas.map { fmt(ScaledGDLambda.cubicTailIterations(settings: s, kappa: $0, eta: row.eta)) }.joined(separator: ", ")
                 return [sampleLabel(sample), row.method == "gd" ? "GD" : "ScaledGD(λ)", fmt(row.eta) + (row.tuned ? " (tuned)" : "")]
                     + cells.map { $0.map { studyRunsCell($0.runs) } ?? "—" } + [growth, tail]
             } })
@@ -822,17 +881,17 @@ extension ScaledGDLambda {
                 + (studyDropped.isEmpty ? "" : "Not drawn (some run diverged): \(studyDropped.joined(separator: "; ")). ")
                 + "Post hoc: read by no claim.")
         let studyBlocks: [ReportBlock] = [
-            .text(Self.stepStudyIntroduction(settings: s, etaGD: etaGD, etaScaled: etaScaled)),
+            .text(ScaledGDLambda.stepStudyIntroduction(settings: s, etaGD: etaGD, etaScaled: etaScaled)),
             .table(studyTable), .figure(studyFigure),
-            .text(Self.stepStudyReading(stepStudy, rows: studySteps, operatorError: stepStudyOperatorError, settings: s)),
+            .text(ScaledGDLambda.stepStudyReading(stepStudy, rows: studySteps, operatorError: stepStudyOperatorError, settings: s)),
         ]
 
-        return PaperRun(evidence: e, setup: setup, results: [
-            .table(iterTable), .figure(iterFigure), .figure(curveFigure), .table(rateTable), .table(sensitivity.table),
+        return [
+            .table(iterTable), .figure(iterFigure), .figure(curveFigure), .table(rateTable), .table(sensitivity),
             .table(c3Table), .figure(c3Figure),
             .details("Post-hoc diagnostic: sample size (read by no claim)", diagnosticBlocks),
             .details("Post-hoc diagnostic: step size (read by no claim)", studyBlocks),
-        ])
+        ]
     }
 }
 
