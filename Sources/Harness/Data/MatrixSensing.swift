@@ -273,3 +273,85 @@ public struct MatrixSensingProblem: Sendable {
         return (s / t).squareRoot()
     }
 }
+
+/// The Gaussian operator's $\tfrac1m\mathcal A^*\mathcal A$ in packed coordinates, $H=\tfrac1m B^\top B$
+/// ($d\times d$, $d=n(n+1)/2$), for runs with many measurements.
+///
+/// With noiseless data $y=B\,\mathrm{svec}(M_\star)$ the gradient is
+/// $\nabla f(X)=\mathrm{smat}\big(H\,\mathrm{svec}(XX^\top-M_\star)\big)X$ and the loss $\tfrac14\,\mathrm{svec}(\Delta)^\top H\,\mathrm{svec}(\Delta)$,
+/// the same iteration as with $B$ itself, but each step costs $d^2$ per factor instead of $2md$ and
+/// $B$ never has to be stored: at $m=100\,n\,r_\star$ the step is ~20 times cheaper. Working with
+/// $\Delta=XX^\top-M_\star$ rather than $HX\!X^\top - B^\top y$ avoids cancelling two $O(1)$ terms when the error is small.
+public struct PackedNormalOperator {
+    /// Number of measurements `m` behind $H$.
+    public let measurements: Int
+    /// $H=\tfrac1m B^\top B$.
+    public let matrix: Tensor<Double>
+
+    /// $H$ of an existing operator.
+    public init(_ sensing: GaussianSensingOperator) {
+        var h = matmul(sensing.design, sensing.design, transposeA: true)
+        h.scale(by: 1 / Double(sensing.measurements))
+        measurements = sensing.measurements
+        matrix = h
+    }
+
+    /// $H$ of the operator `GaussianSensingOperator(n:measurements:rng:)` would draw from `rng` (the
+    /// same row-major stream), accumulated block of rows by block so that $B$ is never held whole.
+    public init(n: Int, measurements m: Int, rng: inout SeededRandom, rowsPerBlock: Int = 4096) {
+        let d = n * (n + 1) / 2
+        var h = Tensor<Double>.zeros([d, d])
+        var drawn = 0
+        while drawn < m {
+            let rows = min(rowsPerBlock, m - drawn)
+            let block = Tensor<Double>.randomNormal([rows, d], using: &rng)
+            gemm(block, block, into: &h, transposeA: true, alpha: 1, beta: 1)
+            drawn += rows
+        }
+        h.scale(by: 1 / Double(m))
+        measurements = m
+        matrix = h
+    }
+
+    /// The population limit $m\to\infty$: $H=I$, so $\tfrac1m\mathcal A^*\mathcal A(M)=M$ exactly (an exact
+    /// isometry, RIP constant 0) and $f(X)=\tfrac14\|XX^\top-M_\star\|_F^2$. `measurements` is 0.
+    public init(populationOn n: Int) {
+        measurements = 0
+        matrix = Tensor<Double>.identity(n * (n + 1) / 2)
+    }
+
+    /// $\mathrm{smat}(H\,\mathrm{svec}(M))=\tfrac1m\mathcal A^*\mathcal A(M)$ for each symmetric matrix; `layout`
+    /// supplies the packing (any operator on the same side `n`).
+    public func apply(_ matrices: [Tensor<Double>], layout: GaussianSensingOperator) -> [Tensor<Double>] {
+        layout.unpackAdjoint(matmul(matrix, layout.pack(matrices)))
+    }
+
+    /// $\mathrm{svec}(M)^\top H\,\mathrm{svec}(M)=\tfrac1m\|\mathcal A(M)\|^2$ for each symmetric matrix.
+    public func quadraticForm(_ matrices: [Tensor<Double>], layout: GaussianSensingOperator) -> [Double] {
+        let packed = layout.pack(matrices)
+        let image = matmul(matrix, packed)
+        let k = matrices.count
+        return (0..<k).map { c in
+            var q = 0.0
+            for p in 0..<packed.rows { q += packed.data[p * k + c] * image.data[p * k + c] }
+            return q
+        }
+    }
+
+    /// Gram matrix $XX^\top$, gradient $\mathrm{smat}(H\,\mathrm{svec}(\Delta))X$ and $\|\mathcal A(\Delta)\|/\sqrt m$ with
+    /// $\Delta=XX^\top-M_\star$, for each factor and its target $M_\star$.
+    public func evaluate(factors: [Tensor<Double>], targets: [Tensor<Double>], layout: GaussianSensingOperator)
+        -> [(gram: Tensor<Double>, gradient: Tensor<Double>, residualNorm: Double)] {
+        let grams = factors.map { matmul($0, $0, transposeB: true) }
+        let differences = zip(grams, targets).map { $0 - $1 }
+        let packed = layout.pack(differences)
+        let image = matmul(matrix, packed)
+        let k = factors.count
+        let adjoints = layout.unpackAdjoint(image)
+        return (0..<k).map { c in
+            var q = 0.0
+            for p in 0..<packed.rows { q += packed.data[p * k + c] * image.data[p * k + c] }
+            return (grams[c], matmul(adjoints[c], factors[c]), max(q, 0).squareRoot())
+        }
+    }
+}
