@@ -76,11 +76,13 @@ extension Rule {
                                    sizeClaimed: Bool = false, unit: String = "") -> Rule {
         precondition(minimalEffect > 0, "a minimal effect of interest must be positive")
         let u = unit.isEmpty ? "" : " \(unit)"
-        let bar = sizeClaimed ? "\(better == .higher ? "+" : "−")\(num(minimalEffect))\(u)" : "0"
-        let text = "Superiority on \(label) (paired, 95% interval): reproduced when the interval lies \(better.word) \(bar); "
-            + "not reproduced when it excludes an effect of \(num(minimalEffect))\(u) in the method's favour (the "
-            + "\(sizeClaimed ? "claimed" : "minimal") effect); otherwise inconclusive — underpowered when the smallest effect the "
-            + "evaluation seeds can detect (80% power) exceeds \(num(minimalEffect))\(u)."
+        let effect = "\(better == .higher ? "+" : "−")\(num(minimalEffect))\(u)"
+        let bar = sizeClaimed ? effect : "0"
+        let short = better == .higher ? "below" : "above"
+        let text = "Superiority on \(label) (paired, 95% interval): reproduced when the whole interval lies \(better.word) \(bar); "
+            + "not reproduced when the whole interval lies \(short) \(effect) (the data exclude the "
+            + "\(sizeClaimed ? "claimed" : "minimal") effect of interest); otherwise inconclusive — underpowered when the smallest effect "
+            + "the evaluation seeds can detect (80% power) exceeds \(num(minimalEffect))\(u)."
         return Rule(text: text) { e in
             let raw = e.interval(key)
             let d = better == .higher ? raw : raw.negated
@@ -100,7 +102,7 @@ extension Rule {
         let u = unit.isEmpty ? "" : " \(unit)"
         let worse = better == .higher ? "−\(num(margin))" : "+\(num(margin))"
         let text = "Non-inferiority on \(label) with margin \(num(margin))\(u) (paired, 95% interval): reproduced when the whole "
-            + "interval lies \(better.word) \(worse)\(u); not reproduced when the whole interval lies on the other side of \(worse)\(u); "
+            + "interval lies \(better.word) \(worse)\(u); not reproduced when the whole interval lies \(better == .higher ? "below" : "above") \(worse)\(u); "
             + "otherwise inconclusive (underpowered when the smallest detectable effect exceeds the margin)."
         return Rule(text: text) { e in
             let raw = e.interval(key)
