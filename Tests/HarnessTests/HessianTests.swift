@@ -4,6 +4,17 @@ import XCTest
 
 /// Hessian-vector products by central differences and the power iteration on them.
 final class HessianTests: XCTestCase {
+    /// A random direction of unit norm over all the parameters.
+    static func unitDirection(_ params: [Parameter], _ rng: inout SeededRandom) -> [Tensor<Float>] {
+        var t = params.map { Tensor<Float>.randomNormal($0.value.shape, using: &rng) }
+        let norm = t.reduce(0.0) { $0 + Double($1.squaredNorm()) }.squareRoot()
+        for k in t.indices { t[k].scale(by: Float(1 / norm)) }
+        return t
+    }
+
+    /// uᵀw summed over the tensors.
+    static func product(_ a: [Tensor<Float>], _ b: [Tensor<Float>]) -> Double { zip(a, b).reduce(0.0) { $0 + Double($1.0.dot($1.1)) } }
+
     /// ½ wᵀAw over one flat parameter (A symmetric), writing the gradient Aw.
     static func quadratic(_ a: [[Float]], _ p: Parameter) -> Float {
         let w = p.value.data
@@ -66,18 +77,11 @@ final class HessianTests: XCTestCase {
         let labels = (0..<16).map { $0 % 3 }
         let model = MLP(sizes: [5, 8, 3], activation: .tanh, rng: SeededRandom(seed: 7, path: ["init"]))
         let params = model.parameters
-        func unit() -> [Tensor<Float>] {
-            var t = params.map { Tensor<Float>.randomNormal($0.value.shape, using: &rng) }
-            let norm = t.reduce(0.0) { $0 + Double($1.squaredNorm()) }.squareRoot()
-            for k in t.indices { t[k].scale(by: Float(1 / norm)) }
-            return t
-        }
-        let u = unit(), v = unit()
+        let u = HessianTests.unitDirection(params, &rng), v = HessianTests.unitDirection(params, &rng)
         let loss = { model.lossAndGradient(x, labels: labels) }
-        func product(_ a: [Tensor<Float>], _ b: [Tensor<Float>]) -> Double { zip(a, b).reduce(0.0) { $0 + Double($1.0.dot($1.1)) } }
-        let uHv = product(u, Hessian.vectorProduct(params, v, h: 1e-2, lossAndGradient: loss))
-        let vHu = product(v, Hessian.vectorProduct(params, u, h: 1e-2, lossAndGradient: loss))
-        let uHvSmall = product(u, Hessian.vectorProduct(params, v, h: 3e-3, lossAndGradient: loss))
+        let uHv = HessianTests.product(u, Hessian.vectorProduct(params, v, h: 1e-2, lossAndGradient: loss))
+        let vHu = HessianTests.product(v, Hessian.vectorProduct(params, u, h: 1e-2, lossAndGradient: loss))
+        let uHvSmall = HessianTests.product(u, Hessian.vectorProduct(params, v, h: 3e-3, lossAndGradient: loss))
         XCTAssertGreaterThan(abs(uHv), 1e-3, "a non-trivial curvature")
         XCTAssertEqual(uHv, vHu, accuracy: 1e-2 * abs(uHv))
         XCTAssertEqual(uHv, uHvSmall, accuracy: 1e-2 * abs(uHv))
@@ -161,20 +165,13 @@ final class FrozenGateTests: XCTestCase {
         let gates = model.reluGates(x)
         let params = model.parameters
         var rng = SeededRandom(seed: 12, path: ["directions"])
-        func unit() -> [Tensor<Float>] {
-            var t = params.map { Tensor<Float>.randomNormal($0.value.shape, using: &rng) }
-            let norm = t.reduce(0.0) { $0 + Double($1.squaredNorm()) }.squareRoot()
-            for k in t.indices { t[k].scale(by: Float(1 / norm)) }
-            return t
-        }
-        let u = unit(), v = unit()
+        let u = HessianTests.unitDirection(params, &rng), v = HessianTests.unitDirection(params, &rng)
         let loss = { model.lossAndGradient(x, labels: labels, frozenGates: gates) }
-        func product(_ a: [Tensor<Float>], _ b: [Tensor<Float>]) -> Double { zip(a, b).reduce(0.0) { $0 + Double($1.0.dot($1.1)) } }
-        let uHv = product(u, Hessian.vectorProduct(params, v, h: 1e-2, lossAndGradient: loss))
-        let vHu = product(v, Hessian.vectorProduct(params, u, h: 1e-2, lossAndGradient: loss))
-        let uHvSmall = product(u, Hessian.vectorProduct(params, v, h: 1e-3, lossAndGradient: loss))
-        let vHv = product(v, Hessian.vectorProduct(params, v, h: 1e-2, lossAndGradient: loss))
-        let vHvBig = product(v, Hessian.vectorProduct(params, v, h: 1e-1, lossAndGradient: loss))
+        let uHv = HessianTests.product(u, Hessian.vectorProduct(params, v, h: 1e-2, lossAndGradient: loss))
+        let vHu = HessianTests.product(v, Hessian.vectorProduct(params, u, h: 1e-2, lossAndGradient: loss))
+        let uHvSmall = HessianTests.product(u, Hessian.vectorProduct(params, v, h: 1e-3, lossAndGradient: loss))
+        let vHv = HessianTests.product(v, Hessian.vectorProduct(params, v, h: 1e-2, lossAndGradient: loss))
+        let vHvBig = HessianTests.product(v, Hessian.vectorProduct(params, v, h: 1e-1, lossAndGradient: loss))
         print("frozen gates: uHv \(uHv) vHu \(vHu) uHv(h/10) \(uHvSmall) vHv \(vHv) vHv(10h) \(vHvBig)")
         XCTAssertGreaterThan(abs(vHv), 1e-3, "a non-trivial curvature")
         XCTAssertEqual(uHv, vHu, accuracy: 1e-2 * abs(vHv))

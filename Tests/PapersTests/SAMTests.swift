@@ -4,68 +4,24 @@ import XCTest
 @testable import Harness
 
 final class SAMTests: XCTestCase {
-    // MARK: `reproduce trace` (pytorch-optimizer 4.1.0 SAM around torch.optim.SGD)
-    //
-    // The optimizer is harness code (Tests/HarnessTests/SAMOptimizerTests.swift checks it against
-    // its formula and the same golden files); these tests check that registering the paper makes
-    // `reproduce trace` run it.
+    // MARK: `reproduce trace`
 
-    /// A golden file copied from the reference set into `Tests/HarnessTests/Golden`, read by a
-    /// path relative to this file (PapersTests has no resource bundle).
-    static func golden(_ name: String) throws -> [String: Any] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../HarnessTests/Golden/\(name).json").standardized
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
-
-    /// The golden problem with the project name `sam`, `base_optimizer: "sgd"`, and every
-    /// setting of the reference's `param_groups` that matters passed explicitly.
-    static func problem(from golden: [String: Any], extra: [String: Any] = [:]) throws -> TraceProblem {
-        var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
-        let group = try XCTUnwrap((golden["param_groups"] as? [[String: Any]])?.first)
-        var hyper: [String: Any] = ["base_optimizer": "sgd"]
-        for key in ["lr", "momentum", "dampening", "weight_decay", "nesterov", "rho", "adaptive"] {
-            hyper[key] = try XCTUnwrap(group[key], "param_groups lacks \(key)")
-        }
-        for (k, v) in extra { hyper[k] = v }
-        problem["optimizer"] = ["name": "sam", "hyperparams": hyper]
-        return try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem))
-    }
-
-    func check(_ file: String, line: UInt = #line) throws {
-        let golden = try Self.golden(file)
-        let result = try Self.problem(from: golden).run(optimizers: traceOptimizers)
-        let losses = try XCTUnwrap(golden["loss"] as? [Double])
-        let params = try XCTUnwrap(golden["params"] as? [[[Double]]])
-        XCTAssertEqual(losses.count, 21, line: line)
-        XCTAssertEqual(result.loss.count, 21, line: line)
-        XCTAssertEqual(result.params.count, params.count, line: line)
-        func close(_ x: Float, _ ref: Double) -> Bool { abs(Double(x) - ref) <= 1e-5 + 1e-4 * abs(ref) }
-        var worst = 0.0
-        for (k, (x, ref)) in zip(result.loss, losses).enumerated() {
-            XCTAssertTrue(close(x, ref), "\(file) loss[\(k)] = \(x), reference \(ref)", line: line)
-            worst = max(worst, abs(Double(x) - ref))
-        }
-        for k in params.indices {
-            XCTAssertEqual(result.params[k].count, params[k].count, line: line)
-            for (t, (mine, ref)) in zip(result.params[k], params[k]).enumerated() {
-                XCTAssertEqual(mine.count, ref.count, line: line)
-                for (i, (x, r)) in zip(mine, ref).enumerated() {
-                    XCTAssertTrue(close(x, r), "\(file) params[\(k)][\(t)][\(i)] = \(x), reference \(r)", line: line)
-                    worst = max(worst, abs(Double(x) - r))
-                }
-            }
-        }
-        print("golden \(file): largest absolute difference \(worst)")
-    }
-
-    func testGoldenLeastSquares() throws { try check("sam__ls6x4b4") }
-    func testGoldenRosenbrock() throws { try check("sam__rosenbrock") }
-
-    /// The paper registers its trace optimizer (the registry merges it into `reproduce trace`).
-    func testPaperRegistersSAMForTrace() {
+    /// Registering the paper makes `reproduce trace` run the harness's SAM: the registry's "sam"
+    /// gives the trajectory of `SAM.traceFactory` (which Tests/HarnessTests/SAMOptimizerTests.swift
+    /// pins to pytorch-optimizer's), ending at the golden file's last loss.
+    func testReproduceTraceRunsTheHarnessSAM() throws {
         XCTAssertNotNil(SharpnessAwareMinimization().traceOptimizers["sam"])
-        XCTAssertNotNil(traceOptimizers["sam"])
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../HarnessTests/Golden/sam__ls6x4b4.json").standardized
+        let golden = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
+        problem["optimizer"] = ["name": "sam", "hyperparams": ["base_optimizer": "sgd", "lr": 0.3, "rho": 0.05]]
+        let parsed = try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem))
+        let registered = try parsed.run(optimizers: traceOptimizers)
+        let harness = try parsed.run(optimizers: baselineTraceOptimizers.merging(["sam": SAM.traceFactory]) { _, sam in sam })
+        XCTAssertEqual(registered, harness)
+        let losses = try XCTUnwrap(golden["loss"] as? [Double])
+        XCTAssertEqual(Double(registered.loss[20]), losses[20], accuracy: 1e-5 + 1e-4 * abs(losses[20]))
     }
 
     // MARK: The noisy-label loss
