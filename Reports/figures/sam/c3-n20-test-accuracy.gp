@@ -14,8 +14,6 @@ set style fill transparent solid 0.2 noborder
 plot "c3-n20-test-accuracy.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
      "c3-n20-test-accuracy.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "SGD", \
      "c3-n20-test-accuracy.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
-     "c3-n20-test-accuracy.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "SGD 2× steps", \
+     "c3-n20-test-accuracy.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "SAM", \
      "c3-n20-test-accuracy.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
-     "c3-n20-test-accuracy.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "SAM", \
-     "c3-n20-test-accuracy.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
-     "c3-n20-test-accuracy.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "GCE"
+     "c3-n20-test-accuracy.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "GCE"

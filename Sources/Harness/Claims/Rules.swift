@@ -43,14 +43,18 @@ public struct Rule: Sendable {
 private func num(_ x: Double) -> String { Format.compact(x, 3) }
 
 extension Interval {
-    /// The detectable effect: the planned one, else one estimated from this interval's own
-    /// spread (`(t₀.₉₇₅ + t₀.₈₀)/t₀.₉₇₅ ×` the half-width).
+    /// The detectable effect: the larger of the planned one (from the selection runs' spread) and
+    /// the one this interval's own spread implies (`(t₀.₉₇₅ + t₀.₈₀)/t₀.₉₇₅ ×` the half-width), so a
+    /// plan that underestimated the spread cannot turn "underpowered" into "straddles the bound".
     var effectiveDetectable: Double {
-        if let d = detectable { return d }
-        guard count >= 2 else { return .infinity }
-        let t975 = Statistics.tQuantile975(degreesOfFreedom: count - 1)
-        let halfWidth = (high - low) / 2
-        return halfWidth.isFinite ? halfWidth * (t975 + Statistics.tQuantile80(degreesOfFreedom: count - 1)) / t975 : .infinity
+        var realised = Double.infinity
+        if count >= 2 {
+            let t975 = Statistics.tQuantile975(degreesOfFreedom: count - 1)
+            let halfWidth = (high - low) / 2
+            if halfWidth.isFinite { realised = halfWidth * (t975 + Statistics.tQuantile80(degreesOfFreedom: count - 1)) / t975 }
+        }
+        guard let d = detectable else { return realised }
+        return realised.isFinite ? max(d, realised) : d
     }
 
     func describe(_ label: String, unit: String) -> String {

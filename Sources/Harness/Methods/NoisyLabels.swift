@@ -3,7 +3,7 @@ import Foundation
 // # Learning from corrupted data
 //
 // Label-noise and class-imbalance claims need the same pieces in every paper: the corruption
-// itself (`Dataset.withSymmetricLabelNoise` in Data/Dataset.swift, `Dataset.imbalanced` below)
+// itself (label noise in Data/Dataset.swift and LabelNoise.swift, class imbalance in ClassImbalance.swift)
 // and the baselines built for it (the generalized cross-entropy).
 
 // excerpt: gce
@@ -44,24 +44,3 @@ extension Tape where S == Float {
 }
 // end excerpt
 
-extension Dataset {
-    /// A long-tailed subset (the exponential profile of Cao et al. 2019): class `k` of `C` keeps
-    /// a fraction `ratio^(−k/(C−1))` of its examples (class 0 all of them, the last class
-    /// `1/ratio`), drawn without replacement from `rng`; at least one example per class is kept.
-    /// Example order is preserved.
-    ///
-    /// - Precondition: `ratio >= 1`.
-    public func imbalanced(ratio: Double, using rng: inout SeededRandom) -> Dataset {
-        precondition(ratio >= 1, "an imbalance ratio is at least 1, got \(ratio)")
-        var kept = [Int]()
-        for c in 0..<classCount {
-            let members = labels.indices.filter { labels[$0] == c }
-            let fraction = classCount > 1 ? pow(ratio, -Double(c) / Double(classCount - 1)) : 1
-            let keep = max(1, Int((fraction * Double(members.count)).rounded()))
-            var shuffled = members
-            for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, rng.index(i + 1)) }
-            kept += shuffled.prefix(min(keep, members.count))
-        }
-        return subset(kept.sorted(), name: "\(name) (imbalance \(Format.compact(ratio, 3)))")
-    }
-}

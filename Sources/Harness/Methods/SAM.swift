@@ -1,8 +1,17 @@
 import Foundation
 
-// # Sharpness-Aware Minimization (Foret et al. 2021), shared by the SAM paper and its variants
+// # Sharpness-Aware Minimization around any optimizer
+//
+// SAM (Foret, Kleiner, Mobahi, Neyshabur 2021) minimises the worst loss in a ball of radius ρ
+// around the weights instead of the loss itself. Its step evaluates the gradient twice: once at
+// w to find the first-order worst-case perturbation ε̂ = ρ g/‖g‖, once at w + ε̂; the base
+// optimizer then applies that second gradient at w. Because ``Optimizer/step(_:)`` receives a
+// closure that evaluates the loss and gradient, SAM is a wrapper around any optimizer, not a new
+// training loop. ASAM (Kwon et al. 2021) is the variant that measures the ball in coordinates
+// scaled by |w|. Papers that build on SAM (GAM, SAM on class-imbalanced data, ...) wrap it or
+// its base the same way.
 
-// excerpt: sam
+// excerpt: sam-step
 /// Sharpness-Aware Minimization around any base optimizer (Foret et al. 2021), with the adaptive
 /// variant ASAM (Kwon et al. 2021) as pytorch-optimizer implements it.
 ///
@@ -99,7 +108,7 @@ public final class SAM: Optimizer {
 }
 // end excerpt
 
-// MARK: - `reproduce trace`
+// ## `reproduce trace`
 
 extension SAM {
     /// The hyperparameters SAM itself takes; every other key goes to the base optimizer.
