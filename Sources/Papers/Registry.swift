@@ -1,9 +1,15 @@
+import AdaptiveMethods
+import ConvexAndTheory
 import Harness
+import LowRankAdapters
+import MemoryEfficient
+import SharpnessAndGeneralization
 
 /// Every reproduced paper, one line each, in catalog order (family, then slug).
 ///
 /// Adding a paper: write `Sources/Papers/<Family>/<Method>.swift` conforming to ``Paper``, then
-/// add one line here.
+/// add one line here (a new family also gets its `import` here and its name in Package.swift's
+/// `families`).
 public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
     GaLore(),                      // MemoryEfficient

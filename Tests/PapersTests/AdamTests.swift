@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Papers
+import Papers
+@testable import AdaptiveMethods
 import Harness
 
 final class AdamTests: XCTestCase {

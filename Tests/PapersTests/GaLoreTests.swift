@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
+import Papers
 @testable import Harness
-@testable import Papers
+@testable import MemoryEfficient
 
 /// GaLore: golden trajectories from pytorch-optimizer 4.1.0, the projection's invariants, exact
 /// state bytes, the 8-bit moments, and the paper's experiment (determinism, claims read only

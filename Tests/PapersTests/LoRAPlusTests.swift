@@ -1,5 +1,6 @@
 import XCTest
-@testable import Papers
+import Papers
+@testable import LowRankAdapters
 import Harness
 
 final class LoRAPlusTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Papers
+import Papers
+@testable import SharpnessAndGeneralization
 @testable import Harness
 
 final class SAMTests: XCTestCase {

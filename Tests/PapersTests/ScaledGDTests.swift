@@ -1,5 +1,6 @@
 import XCTest
-@testable import Papers
+import Papers
+@testable import ConvexAndTheory
 import Harness
 
 final class ScaledGDTests: XCTestCase {
@@ -159,7 +160,7 @@ final class ScaledGDTests: XCTestCase {
     /// implementation produces (a change in the method or experiment that flips one fails here).
     func testQuickRunFeedsEveryClaim() throws {
         let paper = ScaledGDLambda()
-        let run = try paper.run(RunContext(seed: 0, scale: .quick, slug: paper.info.slug))
+        let run = try quickRun.get()
         XCTAssertEqual(paper.claims.map(\.id), ["c1", "c2", "c3"])
         var verdicts = [String: Verdict]()
         for claim in paper.claims {
@@ -260,7 +261,7 @@ final class ScaledGDDiagnosticTests: XCTestCase {
     /// seed at both scales) holds.
     func testDiagnosticAtQuickScale() throws {
         let paper = ScaledGDLambda()
-        let run = try paper.run(RunContext(seed: 0, scale: .quick, slug: paper.info.slug))
+        let run = try quickRun.get()
         let e = run.evidence
         let diagnostic = e.metrics.filter { $0.name.hasPrefix("diagnostic.") }
         XCTAssertFalse(diagnostic.isEmpty)
@@ -302,4 +303,11 @@ final class ScaledGDDiagnosticTests: XCTestCase {
         XCTAssertEqual(e.metrics.filter { $0.name.hasPrefix("sensitivity.") && $0.name.hasSuffix(".growth_10_to_max") }.count,
                        ScaledGDLambda.dampingSweep.count)
     }
+}
+
+/// The quick-scale run (seed 0) that both the claim and the diagnostic tests read: the paper's
+/// slowest piece, so it runs once per test process.
+private let quickRun: Result<PaperRun, Error> = Result {
+    let paper = ScaledGDLambda()
+    return try paper.run(RunContext(seed: 0, scale: .quick, slug: paper.info.slug))
 }
