@@ -56,8 +56,13 @@ let package = Package(
             dependencies: ["Harness"] + families.map { .target(name: $0) },
             path: "Sources/Papers",
             exclude: families,
-            swiftSettings: crossModule + [.swiftLanguageMode(.v5)]
+            swiftSettings: crossModule + [.swiftLanguageMode(.v5)],
+            plugins: ["EmbedExcerpts"]
         ),
+        // Cuts the `// excerpt:` regions of the harness and the families into the Papers module
+        // at build time, so reports show the code that was compiled (not the tree beside the binary).
+        .executableTarget(name: "embed-excerpts", path: "Sources/embed-excerpts"),
+        .plugin(name: "EmbedExcerpts", capability: .buildTool(), dependencies: ["embed-excerpts"]),
         .executableTarget(
             name: "reproduce",
             dependencies: [

@@ -22,6 +22,8 @@ struct CLIEnvironment {
     var progress: Harness.Progress = .silent
     /// The number of papers run in parallel when `--jobs` is not given.
     var processors: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The code excerpts reports show: those compiled into this binary (or a test's).
+    var excerpts: ExcerptLibrary = compiledExcerpts
     /// A line on standard output.
     var output: (String) -> Void
     /// A line on standard error.
@@ -42,7 +44,8 @@ struct BadInput: Error, Equatable {
     init(_ message: String) { self.message = message }
 }
 
-/// Exit codes: 0 ok, 1 a verification (or an experiment) failed, 2 bad input.
+/// Exit codes: 0 ok, 1 a verification (or an experiment) failed, 2 bad input or an I/O failure
+/// (an unwritable or full output folder, an unreadable ledger, a folder another run is writing).
 enum Exit {
     static let ok: Int32 = 0
     static let failed: Int32 = 1
@@ -66,7 +69,7 @@ struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
         abstract: "Re-derive the claims of optimization papers on a CPU and write literate reports.",
-        discussion: "Exit codes: 0 ok, 1 a verification failed, 2 bad input.",
+        discussion: "Exit codes: 0 ok, 1 a verification or an experiment failed, 2 bad input or an I/O failure (unwritable or full output folder, unreadable ledger, output folder in use by another run).",
         subcommands: [
             ListCommand.self,
             RunCommand.self,
@@ -106,6 +109,10 @@ struct Reproduce: ParsableCommand {
     private static func report(_ error: Error, environment: CLIEnvironment) -> Int32 {
         if let bad = error as? BadInput {
             environment.errors("reproduce: \(bad.message)")
+            return Exit.badInput
+        }
+        if let io = error as? ReportError {
+            environment.errors("reproduce: \(io)")
             return Exit.badInput
         }
         if let exit = error as? ExitCode { return exit.rawValue }

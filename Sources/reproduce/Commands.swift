@@ -29,9 +29,28 @@ struct RunOptions: ParsableArguments {
 
     /// Validates the numeric options and returns the number of parallel jobs.
     func parsedJobs(default processors: Int) throws -> Int {
-        if let seeds, seeds < 1 { throw BadInput("bad --seeds \(seeds): expected a positive count") }
+        if let seeds, !(1...maximumSeeds).contains(seeds) {
+            throw BadInput("bad --seeds \(seeds): expected a count from 1 to \(maximumSeeds)")
+        }
         return try validJobs(jobs, default: processors)
     }
+
+    /// The output folder, checked.
+    func outputFolder() throws -> URL { try reportsFolder(out) }
+}
+
+/// The most repetitions per arm `--seeds` accepts: the papers plan at most a dozen at full scale.
+let maximumSeeds = 100
+/// The most parallel jobs `--jobs` accepts.
+let maximumJobs = 1024
+
+/// The reports folder named by `--out`, which must not be empty (an empty path would write into
+/// the working folder).
+func reportsFolder(_ out: String) throws -> URL {
+    guard !out.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw BadInput("bad --out '\(out)': expected a folder path")
+    }
+    return URL(fileURLWithPath: out)
 }
 
 /// `--native-blas`: read by `main` before parsing proper (``Reproduce/requestsNativeBLAS(_:)``),
@@ -49,7 +68,9 @@ protocol KernelSelecting {
 
 /// `--jobs` checked, or the default.
 func validJobs(_ jobs: Int?, default processors: Int) throws -> Int {
-    if let jobs, jobs < 1 { throw BadInput("bad --jobs \(jobs): expected a positive count") }
+    if let jobs, !(1...maximumJobs).contains(jobs) {
+        throw BadInput("bad --jobs \(jobs): expected a count from 1 to \(maximumJobs)")
+    }
     return jobs ?? max(1, processors)
 }
 
@@ -64,7 +85,7 @@ struct ListCommand: ReproduceCommand {
     var out: String = "Reports"
 
     func execute(in environment: CLIEnvironment) throws -> Int32 {
-        for line in listLines(papers: environment.papers, folder: URL(fileURLWithPath: out)) { environment.output(line) }
+        for line in listLines(papers: environment.papers, folder: try reportsFolder(out)) { environment.output(line) }
         return Exit.ok
     }
 }
@@ -134,9 +155,7 @@ struct AllCommand: ReproduceCommand, KernelSelecting {
             let (k, n) = try parseShard(shard)
             papers = shardPapers(papers, k: k, of: n)
         }
-        let code = try runPapers(papers, options: options, environment: environment)
-        try writeIndex(papers: environment.papers, folder: URL(fileURLWithPath: options.out))
-        return code
+        return try runPapers(papers, options: options, environment: environment, thenIndex: true)
     }
 }
 
@@ -196,19 +215,21 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// Runs papers in parallel and writes their reports: checks gnuplot and the output folder first
-/// (bad input, nothing written), prints one line of verdicts per paper in the order given, and
-/// returns 1 if any experiment failed (its previous report is left untouched).
-func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvironment) throws -> Int32 {
+/// (bad input, nothing written), locks the folder and finishes or undoes what an interrupted run
+/// left there, prints one line of verdicts per paper in the order given, and returns 1 if an
+/// experiment failed or 2 if a paper's files could not be written (either way that paper's
+/// previous files are left untouched). With `thenIndex` the index is rebuilt under the same lock.
+func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvironment, thenIndex: Bool = false) throws -> Int32 {
     let scale = try options.parsedScale()
     let jobs = try options.parsedJobs(default: environment.processors)
     let gnuplot: Gnuplot
     do { gnuplot = try Gnuplot.locate(environment.gnuplot) } catch { throw BadInput("\(error)") }
-    let folder = URL(fileURLWithPath: options.out)
-    do { try ReportWriter.checkWritable(folder) } catch {
-        throw BadInput("cannot write to the output folder '\(options.out)'")
-    }
+    let folder = try options.outputFolder()
+    let lock = try lockReportsFolder(folder, named: options.out, environment: environment)
+    defer { withExtendedLifetime(lock) {} }
     let writer = ReportWriter(folder: folder, gnuplot: gnuplot,
-                              environment: environment.reportEnvironment ?? .current(gnuplot: gnuplot))
+                              environment: environment.reportEnvironment ?? .current(gnuplot: gnuplot),
+                              excerpts: environment.excerpts)
     // Papers run side by side on the cores; BLAS stays single-threaded inside each, so results
     // do not depend on --jobs.
     BLASThreads.set(1)
@@ -223,19 +244,37 @@ func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvir
         }
     }
     var rows: [[String]] = []
-    var failed = false
+    var code = Exit.ok
     for (paper, result) in zip(papers, results) {
         switch result {
         case .success(let outcome):
             rows.append([paper.info.slug, outcome.claims.map { "\($0.claim.id) \($0.judgement.verdict.label)" }.joined(separator: ", ")])
+        case .failure(let error as ReportError):
+            code = Exit.badInput
+            rows.append([paper.info.slug, "not written: \(error)"])
+            environment.errors("reproduce: \(paper.info.slug) not written: \(error)")
         case .failure(let error):
-            failed = true
+            if code == Exit.ok { code = Exit.failed }
             rows.append([paper.info.slug, "failed: \(error)"])
             environment.errors("reproduce: \(paper.info.slug) failed: \(error)")
         }
     }
     for line in alignedColumns(rows) { environment.output(line) }
-    return failed ? Exit.failed : Exit.ok
+    if thenIndex { try writeIndex(papers: environment.papers, folder: folder) }
+    return code
+}
+
+/// Checks that the reports folder can be written, takes its lock (one writer at a time), and
+/// finishes or undoes what an interrupted run left in it.
+func lockReportsFolder(_ folder: URL, named out: String, environment: CLIEnvironment) throws -> OutputLock {
+    do { try ReportWriter.checkWritable(folder) } catch {
+        throw BadInput("cannot write to the output folder '\(out)'")
+    }
+    let lock = try OutputLock(folder)
+    for slug in try ReportWriter.recover(folder) {
+        environment.errors("reproduce: finished publishing \(slug)'s files, interrupted in an earlier run")
+    }
+    return lock
 }
 
 // MARK: - index
@@ -249,10 +288,9 @@ struct IndexCommand: ReproduceCommand {
     var out: String = "Reports"
 
     func execute(in environment: CLIEnvironment) throws -> Int32 {
-        let folder = URL(fileURLWithPath: out)
-        do { try ReportWriter.checkWritable(folder) } catch {
-            throw BadInput("cannot write to the output folder '\(out)'")
-        }
+        let folder = try reportsFolder(out)
+        let lock = try lockReportsFolder(folder, named: out, environment: environment)
+        defer { withExtendedLifetime(lock) {} }
         try writeIndex(papers: environment.papers, folder: folder)
         environment.output("wrote \((out as NSString).appendingPathComponent("README.md")) (\(environment.papers.count) papers)")
         return Exit.ok
@@ -281,8 +319,18 @@ struct VerifyCommand: ReproduceCommand, KernelSelecting {
     func execute(in environment: CLIEnvironment) throws -> Int32 {
         let papers = slugs.isEmpty ? environment.papers : try select(slugs, from: environment.papers)
         let jobs = try validJobs(jobs, default: environment.processors)
+        let folder = try reportsFolder(out)
+        // Every ledger is read before any paper runs: a missing or unreadable one is bad input,
+        // said at once rather than after the whole suite.
+        for paper in papers {
+            let slug = paper.info.slug
+            guard try Ledger.load(slug: slug, from: folder)?.quick != nil else {
+                throw BadInput("no committed quick-scale ledger \(Ledger.url(slug: slug, in: folder).standardizedFileURL.path) "
+                               + "(run verify in the checkout, or pass --out; write one with: reproduce run \(slug) --scale quick)")
+            }
+        }
         BLASThreads.set(1)
-        let summary = verify(papers: papers, folder: URL(fileURLWithPath: out), jobs: jobs, progress: environment.progress)
+        let summary = verify(papers: papers, folder: folder, jobs: jobs, progress: environment.progress)
         for line in summary.failures { environment.output(line) }
         environment.output(summary.line)
         return summary.failures.isEmpty ? Exit.ok : Exit.failed

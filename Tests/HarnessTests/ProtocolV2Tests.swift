@@ -266,7 +266,7 @@ final class ProtocolV2Tests: XCTestCase {
         XCTAssertNil(figure.series[1].censored, "a series with nothing censored draws no extra layer")
         XCTAssertEqual(figure.gnuplotScript.components(separatedBy: "pt 8").count, 2)
         XCTAssertTrue(figure.gnuplotScript.contains("a: censored (diverged; at least this bad)"))
-        let rendered = try Gnuplot.locate().render(figure)
+        let rendered = try Gnuplot.locate().render(figure, scratch: FileManager.default.temporaryDirectory.appendingPathComponent("reproduce-test-\(UUID().uuidString)"))
         XCTAssertTrue(String(decoding: rendered.svg, as: UTF8.self).contains("censored"))
     }
 

@@ -44,12 +44,18 @@ func fakeStep(_ s: Double) -> Double {
 }
 // end excerpt
 
-let fixedEnvironment = ReportEnvironment(swift: "6.3.1", openBLAS: "OpenBLAS test", gnuplot: "gnuplot 5.4", cpu: "Test CPU", commit: "abc1234")
+let fixedEnvironment = ReportEnvironment(swift: "6.3.1", openBLAS: "OpenBLAS test", gnuplot: "gnuplot 5.4", cpu: "Test CPU")
+/// The excerpts of this file, where the fake paper marks its regions.
+let testExcerpts = ExcerptLibrary.scanning([#filePath])
+/// A fresh scratch folder for gnuplot under the system's temporary folder.
+func scratchFolder() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("reproduce-test-\(UUID().uuidString)")
+}
 
 final class ReportTests: XCTestCase {
     func testReportHasTheExactStructure() throws {
         let outcome = try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake"))
-        let report = try renderReport(outcome, environment: fixedEnvironment)
+        let report = try renderReport(outcome, environment: fixedEnvironment, excerpts: testExcerpts)
         let expected = """
             # A Fake Paper
 
@@ -143,7 +149,6 @@ final class ReportTests: XCTestCase {
             | OpenBLAS | OpenBLAS test |
             | gnuplot | gnuplot 5.4 |
             | CPU | Test CPU |
-            | Commit | abc1234 |
 
             """
         XCTAssertEqual(report, expected)
@@ -164,7 +169,7 @@ final class ReportTests: XCTestCase {
         var paper = ReportFakePaper()
         paper.excerpts = ["no-such-excerpt"]
         let outcome = try PaperOutcome.run(paper, RunContext(scale: .quick, slug: "fake"))
-        XCTAssertThrowsError(try renderReport(outcome, environment: fixedEnvironment)) { error in
+        XCTAssertThrowsError(try renderReport(outcome, environment: fixedEnvironment, excerpts: testExcerpts)) { error in
             XCTAssertEqual(error as? ReportError, .missingExcerpt(name: "no-such-excerpt", paper: "fake"))
         }
     }
@@ -188,8 +193,39 @@ final class ReportTests: XCTestCase {
             var deviations: String { "" }
             func run(_ context: RunContext) throws -> PaperRun { PaperRun(evidence: Evidence(), setup: [], results: []) }
         }
-        let found = try excerpts(of: Probe(sourceFile: paperFile.path))
+        let found = try ExcerptLibrary.scanning([paperFile.path, harnessFile.path]).excerpts(of: Probe(sourceFile: paperFile.path))
         XCTAssertEqual(found, [Excerpt(name: "shared", file: "Sources/Harness/Optimizers/Shared.swift", code: "func f() {\n    g()\n}")])
+    }
+
+    /// Excerpts come from the library compiled into the binary: the paper's source file need not exist.
+    func testExcerptsNeedNoSourceTree() throws {
+        struct Probe: Paper {
+            var info: PaperInfo { PaperInfo(slug: "probe", title: "", method: "", family: "", arxiv: nil, code: nil, summary: "") }
+            var claims: [Claim] { [] }
+            var method: String { "" }
+            var excerpts: [String] { ["step", "shared"] }
+            var deviations: String { "" }
+            var sourceFile: String { "/nowhere/at/all/Sources/Papers/Family/P.swift" }
+            func run(_ context: RunContext) throws -> PaperRun { PaperRun(evidence: Evidence(), setup: [], results: []) }
+        }
+        let library = ExcerptLibrary([
+            EmbeddedExcerpt(name: "step", file: "Sources/Papers/Other/Q.swift", lines: "wrong file"),
+            EmbeddedExcerpt(name: "step", file: "Sources/Papers/Family/P.swift", lines: "    x += 1\n      y += 2"),
+            EmbeddedExcerpt(name: "shared", file: "Sources/Harness/S.swift", lines: "  f()"),
+        ])
+        XCTAssertEqual(try library.excerpts(of: Probe()), [
+            Excerpt(name: "step", file: "Sources/Papers/Family/P.swift", code: "x += 1\n  y += 2"),
+            Excerpt(name: "shared", file: "Sources/Harness/S.swift", code: "f()"),
+        ])
+    }
+
+    func testEnvironmentDoesNotDependOnTheWorkingFolder() throws {
+        let here = FileManager.default.currentDirectoryPath
+        defer { FileManager.default.changeCurrentDirectoryPath(here) }
+        let gnuplot = try Gnuplot.locate()
+        let first = ReportEnvironment.current(gnuplot: gnuplot)
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath("/"))
+        XCTAssertEqual(ReportEnvironment.current(gnuplot: gnuplot), first)
     }
 
     func testLogAxesUseBaseTwoBelowTwoDecades() {
@@ -270,7 +306,7 @@ final class ReportTests: XCTestCase {
         let gnuplot = try Gnuplot.locate()
         let outcome = try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake"))
         let figure = try XCTUnwrap(outcome.figures.first)
-        let first = try gnuplot.render(figure), second = try gnuplot.render(figure)
+        let first = try gnuplot.render(figure, scratch: scratchFolder()), second = try gnuplot.render(figure, scratch: scratchFolder())
         XCTAssertEqual(first, second)
         let svg = String(decoding: first.svg, as: UTF8.self)
         XCTAssertTrue(svg.hasPrefix("<?xml"))
@@ -343,7 +379,7 @@ final class ReportTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         var paper = ReportFakePaper()
         paper.excerpts = ["no-such-excerpt"]
-        let writer = ReportWriter(folder: folder, gnuplot: try Gnuplot.locate(), environment: fixedEnvironment)
+        let writer = ReportWriter(folder: folder, gnuplot: try Gnuplot.locate(), environment: fixedEnvironment, excerpts: testExcerpts)
         let outcome = try PaperOutcome.run(paper, RunContext(scale: .quick, slug: "fake"))
         XCTAssertThrowsError(try writer.write(outcome))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path))
@@ -352,14 +388,14 @@ final class ReportTests: XCTestCase {
     func testWriterWritesReportFiguresAndLedger() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let writer = ReportWriter(folder: folder, gnuplot: try Gnuplot.locate(), environment: fixedEnvironment)
+        let writer = ReportWriter(folder: folder, gnuplot: try Gnuplot.locate(), environment: fixedEnvironment, excerpts: testExcerpts)
         let outcome = try PaperOutcome.run(ReportFakePaper(), RunContext(scale: .quick, slug: "fake"))
         try writer.write(outcome)
         let files = try FileManager.default.subpathsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(files, ["data", "data/fake.json", "fake.md", "figures", "figures/fake",
                                "figures/fake/curve.dat", "figures/fake/curve.gp", "figures/fake/curve.svg"])
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("fake.md"), encoding: .utf8),
-                       try renderReport(outcome, environment: fixedEnvironment))
+                       try renderReport(outcome, environment: fixedEnvironment, excerpts: testExcerpts))
         XCTAssertEqual(try Ledger.load(slug: "fake", from: folder)?.quick, Ledger.Entry(outcome))
     }
 
@@ -424,7 +460,6 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(environment.openBLAS.hasPrefix("OpenBLAS"), environment.openBLAS)
         XCTAssertTrue(environment.gnuplot.hasPrefix("gnuplot 5"), environment.gnuplot)
         XCTAssertNotEqual(environment.cpu, "unknown")
-        XCTAssertFalse(environment.commit.contains("\n"))
         XCTAssertEqual(ReportEnvironment.current(gnuplot: nil).gnuplot, "not used")
     }
 

@@ -243,7 +243,7 @@ final class AdamTests: XCTestCase {
 
     /// Every excerpt the report names is marked exactly once.
     func testExcerptsResolve() throws {
-        let found = try excerpts(of: AdamPaper())
+        let found = try compiledExcerpts.excerpts(of: AdamPaper())
         XCTAssertEqual(found.map(\.name), ["scale-by-adam-constants", "scale-by-adam", "adamax"])
         XCTAssertTrue(found[1].code.contains("k.oneMinusBeta1"))
         XCTAssertTrue(found[2].code.contains("class ScaleByAdaMax"))

@@ -99,7 +99,11 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(cli("all", "--jobs", "1", "--out", one.path), 0)
         XCTAssertEqual(try tree(one), first, "a re-run rewrites the same bytes")
         XCTAssertEqual(cli("all", "--jobs", "2", "--out", two.path), 0)
-        XCTAssertEqual(try tree(two), first, "--jobs 2 writes the same bytes as --jobs 1")
+        let second = try tree(two)
+        for key in first.keys.sorted() where second[key] != first[key] {
+            XCTFail("\(key) differs:\n\(String(decoding: first[key]!, as: UTF8.self))\n---\n\(String(decoding: second[key] ?? Data(), as: UTF8.self))")
+        }
+        XCTAssertEqual(second, first, "--jobs 2 writes the same bytes as --jobs 1")
         XCTAssertEqual(first.count, 4 * 5 + 1, "4 papers × (report, ledger, 3 figure files) + the index")
     }
 
@@ -185,9 +189,10 @@ final class CLITests: XCTestCase {
     func testVerifyFailsWithoutACommittedQuickLedger() throws {
         let cli = CLIHarness([CLIFakePaper()])
         XCTAssertEqual(cli("run", "fake", "--out", folder.path), 0, "a full-scale ledger only")
-        XCTAssertEqual(cli("verify", "--out", folder.path), 1)
-        XCTAssertEqual(cli.stdout, ["fake: no committed quick-scale ledger in data/fake.json (write one with: reproduce run fake --scale quick)",
-                                    "verify: 1 failure"])
+        XCTAssertEqual(cli("verify", "--out", folder.path), 2, "bad input, said before any paper runs")
+        let ledger = folder.appendingPathComponent("data/fake.json").standardizedFileURL.path
+        XCTAssertEqual(cli.stderr, ["reproduce: no committed quick-scale ledger \(ledger) (run verify in the checkout, or pass --out; write one with: reproduce run fake --scale quick)"])
+        XCTAssertEqual(cli.stdout, [])
     }
 
     func testShardsPartitionTheRegistryInOrder() throws {
@@ -224,11 +229,20 @@ final class CLITests: XCTestCase {
             (["all", "--shard", "0/4", "--out", out], "reproduce: bad --shard '0/4': expected K/N with 1 <= K <= N, e.g. 2/8"),
             (["all", "--shard", "x", "--out", out], "reproduce: bad --shard 'x': expected K/N with 1 <= K <= N, e.g. 2/8"),
             (["run", "adam", "--scale", "medium", "--out", out], "reproduce: bad --scale 'medium': expected quick or full"),
-            (["run", "adam", "--jobs", "0", "--out", out], "reproduce: bad --jobs 0: expected a positive count"),
+            (["run", "adam", "--jobs", "0", "--out", out], "reproduce: bad --jobs 0: expected a count from 1 to 1024"),
             (["run", "adam", "--seeds", "abc", "--out", out], "reproduce: The value 'abc' is invalid for '--seeds <seeds>' (see reproduce --help)"),
             (["run", "adam", "--bogus"], "reproduce: Unknown option '--bogus'. Did you mean '--jobs'? (see reproduce --help)"),
             (["--bogus"], "reproduce: Unknown option '--bogus' (see reproduce --help)"),
             (["run", "--out", out], "reproduce: run needs at least one paper slug (see reproduce list)"),
+            (["run", "adam", "--seeds", "0", "--out", out], "reproduce: bad --seeds 0: expected a count from 1 to 100"),
+            (["run", "adam", "--seeds", "101", "--out", out], "reproduce: bad --seeds 101: expected a count from 1 to 100"),
+            (["run", "adam", "--seeds", "4294967296", "--out", out], "reproduce: bad --seeds 4294967296: expected a count from 1 to 100"),
+            (["all", "--jobs", "100000", "--out", out], "reproduce: bad --jobs 100000: expected a count from 1 to 1024"),
+            (["run", "adam", "--out", ""], "reproduce: bad --out '': expected a folder path"),
+            (["all", "--out", " "], "reproduce: bad --out ' ': expected a folder path"),
+            (["index", "--out", ""], "reproduce: bad --out '': expected a folder path"),
+            (["verify", "--out", ""], "reproduce: bad --out '': expected a folder path"),
+            (["list", "--out", ""], "reproduce: bad --out '': expected a folder path"),
         ]
         for (arguments, message) in cases {
             XCTAssertEqual(Reproduce.invoke(arguments, environment: cli.environment), 2, "\(arguments)")
@@ -273,7 +287,7 @@ extension CLIHarness {
         stderr = []
         return CLIEnvironment(
             papers: papers, gnuplot: gnuplot,
-            reportEnvironment: ReportEnvironment(swift: "6.3.1", openBLAS: "test", gnuplot: "test", cpu: "test", commit: "test"),
+            reportEnvironment: ReportEnvironment(swift: "6.3.1", openBLAS: "test", gnuplot: "test", cpu: "test"),
             processors: 2, output: { [unowned self] in stdout.append($0) }, errors: { [unowned self] in stderr.append($0) })
     }
 }

@@ -123,7 +123,25 @@ public struct Ledger: Codable, Equatable, Sendable {
         let url = url(slug: slug, in: folder)
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         do { return try decode(data) } catch {
-            throw ReportError.badLedger(path: "data/\(slug).json", reason: "\(error)")
+            throw ReportError.badLedger(path: url.standardizedFileURL.path, reason: describeDecodingFailure(error, bytes: data.count))
+        }
+    }
+
+    /// One line on why a ledger did not decode: empty, not JSON, or which field is missing or wrong.
+    static func describeDecodingFailure(_ error: Error, bytes: Int) -> String {
+        if bytes == 0 { return "the file is empty" }
+        func field(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not valid JSON" : "bad value at \(field(context.codingPath))"
+        case .keyNotFound(let key, let context)?:
+            return "missing field \(field(context.codingPath + [key]))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "wrong type at \(field(context.codingPath))"
+        default:
+            return "not a ledger"
         }
     }
 }

@@ -3,28 +3,28 @@ import Foundation
 
 /// The machine and build a report was made on: the last section of every report.
 ///
-/// Every field is read from the build or the machine, never the clock, so a re-run on the same
-/// machine and commit gives the same text.
+/// Every field is read from the build or the machine, never the clock or the working folder, so a
+/// re-run of the same binary gives the same text wherever it runs. There is no commit row: the
+/// code that ran is in the report's excerpts (embedded at build time), and a committed report's
+/// commit is the one git shows for it.
 public struct ReportEnvironment: Sendable, Equatable {
     public var swift: String
     public var openBLAS: String
     public var gnuplot: String
     public var cpu: String
-    public var commit: String
 
-    public init(swift: String, openBLAS: String, gnuplot: String, cpu: String, commit: String) {
+    public init(swift: String, openBLAS: String, gnuplot: String, cpu: String) {
         self.swift = swift
         self.openBLAS = openBLAS
         self.gnuplot = gnuplot
         self.cpu = cpu
-        self.commit = commit
     }
 
     /// The environment of this process, with gnuplot's version from `gnuplot`.
     public static func current(gnuplot: Gnuplot?) -> ReportEnvironment {
         ReportEnvironment(swift: compilerVersion, openBLAS: "\(openBLASConfiguration); \(BLASKernel.stamp)",
                           gnuplot: gnuplot?.version ?? "not used",
-                          cpu: cpuModel(), commit: gitCommit())
+                          cpu: cpuModel())
     }
 
     /// What determines the bits of a result on this machine: compiler, OpenBLAS build, the kernel
@@ -72,14 +72,5 @@ public struct ReportEnvironment: Sendable, Equatable {
             }
         }
         return "unknown"
-    }
-
-    /// `git rev-parse --short HEAD` in the current folder, or `unknown`.
-    static func gitCommit() -> String {
-        guard let git = resolveExecutable("git"),
-              let result = try? runProcess(git, ["rev-parse", "--short", "HEAD"]), result.status == 0
-        else { return "unknown" }
-        let commit = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        return commit.isEmpty ? "unknown" : commit
     }
 }

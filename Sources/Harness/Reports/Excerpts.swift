@@ -9,8 +9,8 @@ import Foundation
 //     // end excerpt
 //
 // The paper's own file is searched first, then every Swift file of the harness (a paper often
-// shows a shared baseline optimizer), found beside the paper's file in the package tree.
-// Regions do not nest.
+// shows a shared baseline optimizer). Regions do not nest. The regions are cut out at build time
+// (``ExcerptLibrary``), never read from the source tree at run time.
 
 /// A region of source code shown in a report.
 public struct Excerpt: Equatable, Sendable {
@@ -19,22 +19,6 @@ public struct Excerpt: Equatable, Sendable {
     public var file: String
     /// The lines between the markers, with their common indentation removed.
     public var code: String
-}
-
-/// The excerpt region `name` of `source`, if marked, with common indentation removed.
-public func excerptRegion(named name: String, in source: String) -> String? {
-    var inside = false
-    var lines: [Substring] = []
-    for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        if inside {
-            if trimmed == "// end excerpt" { return dedent(lines) }
-            lines.append(line)
-        } else if trimmed == "// excerpt: \(name)" {
-            inside = true
-        }
-    }
-    return nil
 }
 
 private func dedent(_ lines: [Substring]) -> String {
@@ -53,41 +37,71 @@ func packageRelativePath(_ path: String) -> String {
     return URL(fileURLWithPath: path).lastPathComponent
 }
 
-/// The `Sources/Harness` folder of the package holding `sourceFile`
-/// (`…/Sources/Papers/<Family>/X.swift` → `…/Sources/Harness`), if there is one.
-func harnessFolder(near sourceFile: String) -> URL? {
-    let components = URL(fileURLWithPath: sourceFile).standardizedFileURL.pathComponents
-    guard let i = components.lastIndex(of: "Sources") else { return nil }
-    let root = NSString.path(withComponents: Array(components[...i]))
-    return URL(fileURLWithPath: root).appendingPathComponent("Harness")
+/// One marked region as the build embedded it: its name, its file (relative to the package
+/// root) and its lines as written, indentation included.
+public struct EmbeddedExcerpt: Sendable, Equatable {
+    public var name: String
+    public var file: String
+    public var lines: String
+
+    public init(name: String, file: String, lines: String) {
+        self.name = name
+        self.file = file
+        self.lines = lines
+    }
 }
 
-/// Finds every excerpt a paper names.
+/// The excerpt regions compiled into a binary.
 ///
-/// - Throws: ``ReportError/missingExcerpt(name:paper:)`` when a name is marked nowhere,
-///   ``ReportError/ambiguousExcerpt(name:files:)`` when only the harness has it, in several files.
-public func excerpts(of paper: any Paper) throws -> [Excerpt] {
-    guard !paper.excerpts.isEmpty else { return [] }
-    let own = (try? String(contentsOfFile: paper.sourceFile, encoding: .utf8)) ?? ""
-    var harnessFiles: [(path: String, text: String)]?
-    return try paper.excerpts.map { name in
-        if let code = excerptRegion(named: name, in: own) {
-            return Excerpt(name: name, file: packageRelativePath(paper.sourceFile), code: code)
-        }
-        if harnessFiles == nil { harnessFiles = swiftFiles(under: harnessFolder(near: paper.sourceFile)) }
-        let hits = harnessFiles!.compactMap { file in excerptRegion(named: name, in: file.text).map { (file.path, $0) } }
-        guard let hit = hits.first else { throw ReportError.missingExcerpt(name: name, paper: paper.info.slug) }
-        guard hits.count == 1 else { throw ReportError.ambiguousExcerpt(name: name, files: hits.map { packageRelativePath($0.0) }) }
-        return Excerpt(name: name, file: packageRelativePath(hit.0), code: hit.1)
-    }
-}
+/// The `EmbedExcerpts` build plugin cuts every region out of the harness and the paper families
+/// at build time (`compiledExcerpts` in the `Papers` module), so a report always shows the code
+/// that was compiled into the binary that ran: with the source tree absent or edited since the
+/// build, the report is the same.
+public struct ExcerptLibrary: Sendable {
+    public var regions: [EmbeddedExcerpt]
 
-/// The Swift files under `folder`, sorted by path so a search is deterministic.
-private func swiftFiles(under folder: URL?) -> [(path: String, text: String)] {
-    guard let folder, let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
-    var paths: [String] = []
-    while let relative = enumerator.nextObject() as? String {
-        if relative.hasSuffix(".swift") { paths.append(folder.appendingPathComponent(relative).path) }
+    public init(_ regions: [EmbeddedExcerpt]) { self.regions = regions }
+
+    /// The regions of the given Swift files as they are on disk now, for tests with fake papers.
+    public static func scanning(_ paths: [String]) -> ExcerptLibrary {
+        var regions: [EmbeddedExcerpt] = []
+        for path in paths.sorted() {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            var name: String?
+            var lines: [Substring] = []
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if let current = name {
+                    if trimmed == "// end excerpt" {
+                        regions.append(EmbeddedExcerpt(name: current, file: packageRelativePath(path), lines: lines.joined(separator: "\n")))
+                        name = nil
+                        lines = []
+                    } else {
+                        lines.append(line)
+                    }
+                } else if trimmed.hasPrefix("// excerpt: ") {
+                    name = String(trimmed.dropFirst("// excerpt: ".count))
+                }
+            }
+        }
+        return ExcerptLibrary(regions)
     }
-    return paths.sorted().compactMap { path in (try? String(contentsOfFile: path, encoding: .utf8)).map { (path, $0) } }
+
+    /// Finds every excerpt a paper names: in the paper's own file first, else in the harness.
+    ///
+    /// - Throws: ``ReportError/missingExcerpt(name:paper:)`` when a name is marked nowhere,
+    ///   ``ReportError/ambiguousExcerpt(name:files:)`` when only the harness has it, in several files.
+    public func excerpts(of paper: any Paper) throws -> [Excerpt] {
+        let own = packageRelativePath(paper.sourceFile)
+        return try paper.excerpts.map { name in
+            let named = regions.filter { $0.name == name }
+            if let mine = named.first(where: { $0.file == own }) {
+                return Excerpt(name: name, file: own, code: dedent(mine.lines.split(separator: "\n", omittingEmptySubsequences: false)))
+            }
+            let shared = named.filter { $0.file.hasPrefix("Sources/Harness/") }
+            guard let hit = shared.first else { throw ReportError.missingExcerpt(name: name, paper: paper.info.slug) }
+            guard shared.count == 1 else { throw ReportError.ambiguousExcerpt(name: name, files: shared.map(\.file)) }
+            return Excerpt(name: name, file: hit.file, code: dedent(hit.lines.split(separator: "\n", omittingEmptySubsequences: false)))
+        }
+    }
 }

@@ -16,6 +16,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case unwritable(path: String, reason: String)
     /// A ledger on disk could not be read.
     case badLedger(path: String, reason: String)
+    /// Another process is writing the reports folder.
+    case busy(path: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         case .malformedResults(let message): return message
         case .unwritable(let path, let reason): return "cannot write \(path): \(reason)"
         case .badLedger(let path, let reason): return "cannot read ledger \(path): \(reason)"
+        case .busy(let path): return "another reproduce run is writing to \(path); wait for it to finish or choose another --out"
         }
     }
 }
@@ -40,18 +43,43 @@ public enum AtomicFile {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw ReportError.unwritable(path: folder.path, reason: error.localizedDescription)
+            throw ReportError.unwritable(path: folder.path, reason: describeIOError(error))
         }
         // The temporary name only has to be unique among concurrent writers of this folder.
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw ReportError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
+        // POSIX writes, so a full disk (ENOSPC) or a file-size limit (EFBIG) is reported as such
+        // and the partial temporary file removed.
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw ReportError.unwritable(path: url.path, reason: String(cString: strerror(errno))) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if close(fd) != 0, failure == 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary.path)
+            throw ReportError.unwritable(path: url.path, reason: String(cString: strerror(failure)))
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
             throw ReportError.unwritable(path: url.path, reason: reason)
         }
+    }
+
+    /// True for the name of a temporary file these writes make (`.<name>.<pid>.<uuid>.tmp`): what
+    /// a killed writer can leave behind, removed by ``ReportWriter/recover(_:)``.
+    public static func isTemporary(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.hasSuffix(".tmp")
     }
 
     /// Writes UTF-8 text atomically.

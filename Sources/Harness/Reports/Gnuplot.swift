@@ -151,16 +151,23 @@ public struct Gnuplot: Sendable {
         return Gnuplot(path: path, version: result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Draws a figure: writes its `.dat` and `.gp` into a private temporary folder, runs gnuplot
-    /// there (so the script's relative paths resolve), and returns all three files' contents.
-    public func render(_ figure: Figure) throws -> RenderedFigure {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("reproduce-figure-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    /// Draws a figure: writes its `.dat` and `.gp` into a private folder under `scratch` (the
+    /// paper's staging folder, so an interrupted run leaves nothing in the system's temporary
+    /// folder), runs gnuplot there (so the script's relative paths resolve), and returns all three
+    /// files' contents.
+    public func render(_ figure: Figure, scratch: URL) throws -> RenderedFigure {
+        let folder = scratch.appendingPathComponent("figure-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw ReportError.unwritable(path: folder.path, reason: describeIOError(error))
+        }
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = figure.gnuplotData, script = figure.gnuplotScript
-        try Data(data.utf8).write(to: folder.appendingPathComponent(figure.name + ".dat"))
-        try Data(script.utf8).write(to: folder.appendingPathComponent(figure.name + ".gp"))
+        do {
+            try Data(data.utf8).write(to: folder.appendingPathComponent(figure.name + ".dat"))
+            try Data(script.utf8).write(to: folder.appendingPathComponent(figure.name + ".gp"))
+        } catch {
+            throw ReportError.unwritable(path: folder.path, reason: describeIOError(error))
+        }
         let result = try runProcess(path, [figure.name + ".gp"], in: folder)
         let svgURL = folder.appendingPathComponent(figure.name + ".svg")
         guard result.status == 0, let svg = FileManager.default.contents(atPath: svgURL.path), !svg.isEmpty else {

@@ -49,11 +49,12 @@ extension ReportBlock {
     }
 }
 
-/// Renders the report of an outcome.
+/// Renders the report of an outcome, with the code excerpts from `excerpts` (the regions compiled
+/// into this binary).
 ///
 /// - Throws: ``ReportError/missingExcerpt(name:paper:)`` (and the ambiguity error) from the
 ///   method section; nothing else can fail.
-public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment) throws -> String {
+public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment, excerpts: ExcerptLibrary) throws -> String {
     let paper = outcome.paper, info = outcome.info, slug = info.slug
     var sections: [String] = []
 
@@ -121,7 +122,7 @@ public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment
     }
 
     var method = "## Method\n\n" + paper.method.trimmingCharacters(in: .whitespacesAndNewlines)
-    for excerpt in try excerpts(of: paper) {
+    for excerpt in try excerpts.excerpts(of: paper) {
         method += "\n\n### Code: `\(excerpt.name)`\n\nFrom `\(excerpt.file)`:\n\n```swift\n\(excerpt.code)\n```"
     }
     sections.append(method)
@@ -136,7 +137,6 @@ public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment
         | OpenBLAS | \(markdownCell(environment.openBLAS)) |
         | gnuplot | \(markdownCell(environment.gnuplot)) |
         | CPU | \(markdownCell(environment.cpu)) |
-        | Commit | \(markdownCell(environment.commit)) |
         """)
     return gitHubSafeMath(sections.joined(separator: "\n\n")) + "\n"
 }
