@@ -57,11 +57,13 @@ public struct ReportEnvironment: Sendable, Equatable {
         #endif
     }
 
-    /// OpenBLAS's build configuration (version, kernel, threading).
-    public static var openBLASConfiguration: String {
+    /// OpenBLAS's build configuration (version, kernel, threading), read once: the library
+    /// assembles the text in one static buffer with `strcat` on every call, so two papers asking at
+    /// once could read `MAX_THREADS=64 MAX_THREADS=64` (seen with `--jobs 2`).
+    public static let openBLASConfiguration: String = {
         guard let config = openblas_get_config() else { return "unknown" }
         return String(cString: config).trimmingCharacters(in: .whitespaces)
-    }
+    }()
 
     /// The first `model name` of `/proc/cpuinfo`.
     static func cpuModel() -> String {
