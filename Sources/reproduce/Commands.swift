@@ -116,11 +116,17 @@ struct RunCommand: ReproduceCommand, KernelSelecting {
 }
 
 /// `reproduce all [--shard K/N]`.
+///
+/// A shard writes only its own papers' files (report, figures, ledger, timing) and leaves the
+/// index alone, so shards run side by side in one folder, or in separate folders copied together
+/// afterwards, without touching a shared file; `reproduce index` then rebuilds `README.md` from
+/// the ledgers, and the tree is byte for byte what one `reproduce all` writes.
 struct AllCommand: ReproduceCommand, KernelSelecting {
     static let configuration = CommandConfiguration(
-        commandName: "all", abstract: "Run every registered paper (or one shard of them), then rebuild the index.")
+        commandName: "all",
+        abstract: "Run every registered paper and rebuild the index, or run one shard of them (then run reproduce index when every shard is done).")
 
-    @Option(help: "Run only the K-th of N deterministic slices of the registry (paper i goes to shard i % N + 1).")
+    @Option(help: "Run only the K-th of N deterministic slices of the registry (paper i goes to shard i % N + 1, K counts from 1) and leave the index to reproduce index.")
     var shard: String?
 
     @OptionGroup var options: RunOptions
@@ -130,12 +136,15 @@ struct AllCommand: ReproduceCommand, KernelSelecting {
         var papers = environment.papers
         _ = try options.parsedScale()
         _ = try options.parsedJobs(default: environment.processors)
-        if let shard {
-            let (k, n) = try parseShard(shard)
-            papers = shardPapers(papers, k: k, of: n)
+        guard let shard else {
+            let code = try runPapers(papers, options: options, environment: environment)
+            try writeIndex(papers: environment.papers, folder: URL(fileURLWithPath: options.out))
+            return code
         }
+        let (k, n) = try parseShard(shard)
+        papers = shardPapers(papers, k: k, of: n)
         let code = try runPapers(papers, options: options, environment: environment)
-        try writeIndex(papers: environment.papers, folder: URL(fileURLWithPath: options.out))
+        environment.errors("shard \(k)/\(n): index not written; run reproduce index --out \(options.out) once every shard is done")
         return code
     }
 }
