@@ -24,7 +24,9 @@ public struct ReportWriter: Sendable {
     ///
     /// - Throws: ``ReportError/unwritable(path:reason:)``.
     public static func checkWritable(_ folder: URL) throws {
-        let probe = folder.appendingPathComponent(".reproduce-write-probe-\(getpid())")
+        // Unique across machines too: shards on several nodes share one folder, and process ids
+        // repeat from node to node.
+        let probe = folder.appendingPathComponent(".reproduce-write-probe-\(getpid())-\(UUID().uuidString)")
         do {
             for sub in ["", "data", "figures"] {
                 try FileManager.default.createDirectory(at: sub.isEmpty ? folder : folder.appendingPathComponent(sub),
