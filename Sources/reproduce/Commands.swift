@@ -137,11 +137,17 @@ struct RunCommand: ReproduceCommand, KernelSelecting {
 }
 
 /// `reproduce all [--shard K/N]`.
+///
+/// A shard writes only its own papers' files (report, figures, ledger, timing) and leaves the
+/// index alone, so shards run side by side in one folder, or in separate folders copied together
+/// afterwards, without touching a shared file; `reproduce index` then rebuilds `README.md` from
+/// the ledgers, and the tree is byte for byte what one `reproduce all` writes.
 struct AllCommand: ReproduceCommand, KernelSelecting {
     static let configuration = CommandConfiguration(
-        commandName: "all", abstract: "Run every registered paper (or one shard of them), then rebuild the index.")
+        commandName: "all",
+        abstract: "Run every registered paper and rebuild the index, or run one shard of them (then run reproduce index when every shard is done).")
 
-    @Option(help: "Run only the K-th of N deterministic slices of the registry (paper i goes to shard i % N + 1).")
+    @Option(help: "Run only the K-th of N deterministic slices of the registry (paper i goes to shard i % N + 1, K counts from 1) and leave the index to reproduce index.")
     var shard: String?
 
     @OptionGroup var options: RunOptions
@@ -151,11 +157,14 @@ struct AllCommand: ReproduceCommand, KernelSelecting {
         var papers = environment.papers
         _ = try options.parsedScale()
         _ = try options.parsedJobs(default: environment.processors)
-        if let shard {
-            let (k, n) = try parseShard(shard)
-            papers = shardPapers(papers, k: k, of: n)
+        guard let shard else {
+            return try runPapers(papers, options: options, environment: environment, thenIndex: true)
         }
-        return try runPapers(papers, options: options, environment: environment, thenIndex: true)
+        let (k, n) = try parseShard(shard)
+        papers = shardPapers(papers, k: k, of: n)
+        let code = try runPapers(papers, options: options, environment: environment, asShard: true)
+        environment.errors("shard \(k)/\(n): index not written; run reproduce index --out \(options.out) once every shard is done")
+        return code
     }
 }
 
@@ -219,13 +228,16 @@ func editDistance(_ a: String, _ b: String) -> Int {
 /// left there, prints one line of verdicts per paper in the order given, and returns 1 if an
 /// experiment failed or 2 if a paper's files could not be written (either way that paper's
 /// previous files are left untouched). With `thenIndex` the index is rebuilt under the same lock.
-func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvironment, thenIndex: Bool = false) throws -> Int32 {
+/// `asShard` shares the folder with the other shards of a fan-out (``lockReportsFolder``).
+func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvironment,
+               thenIndex: Bool = false, asShard: Bool = false) throws -> Int32 {
     let scale = try options.parsedScale()
     let jobs = try options.parsedJobs(default: environment.processors)
     let gnuplot: Gnuplot
     do { gnuplot = try Gnuplot.locate(environment.gnuplot) } catch { throw BadInput("\(error)") }
     let folder = try options.outputFolder()
-    let lock = try lockReportsFolder(folder, named: options.out, environment: environment)
+    let lock = try lockReportsFolder(folder, named: options.out, environment: environment,
+                                     sharedBy: asShard ? papers.map(\.info.slug) : nil)
     defer { withExtendedLifetime(lock) {} }
     let writer = ReportWriter(folder: folder, gnuplot: gnuplot,
                               environment: environment.reportEnvironment ?? .current(gnuplot: gnuplot),
@@ -264,14 +276,21 @@ func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvir
     return code
 }
 
-/// Checks that the reports folder can be written, takes its lock (one writer at a time), and
-/// finishes or undoes what an interrupted run left in it.
-func lockReportsFolder(_ folder: URL, named out: String, environment: CLIEnvironment) throws -> OutputLock {
+/// Checks that the reports folder can be written, takes its lock, and finishes or undoes what an
+/// interrupted run left in it.
+///
+/// One writer at a time, except the shards of one fan-out (`all --shard K/N` on Slurm or a CI
+/// matrix), which write disjoint papers into one shared folder: given `sharedBy` (the shard's
+/// papers) the lock is shared with other shards, still exclusive of any other run, and only those
+/// papers' interrupted files are recovered; stale temporaries wait for the next exclusive run
+/// (the fan-out's `reproduce index`).
+func lockReportsFolder(_ folder: URL, named out: String, environment: CLIEnvironment,
+                       sharedBy slugs: [String]? = nil) throws -> OutputLock {
     do { try ReportWriter.checkWritable(folder) } catch {
         throw BadInput("cannot write to the output folder '\(out)'")
     }
-    let lock = try OutputLock(folder)
-    for slug in try ReportWriter.recover(folder) {
+    let lock = try OutputLock(folder, shared: slugs != nil)
+    for slug in try ReportWriter.recover(folder, only: slugs) {
         environment.errors("reproduce: finished publishing \(slug)'s files, interrupted in an earlier run")
     }
     return lock

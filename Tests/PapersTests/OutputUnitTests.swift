@@ -48,6 +48,20 @@ final class OutputUnitTests: XCTestCase {
         XCTAssertEqual(cli("run", "fake", "--seed", "2", "--out", folder.path), 0, "the lock goes with its holder")
     }
 
+    /// The shards of a fan-out share a folder with each other, never with another run.
+    func testShardsShareTheFolderOnlyWithShards() throws {
+        let cli = CLIHarness((0..<4).map { CLIFakePaper(slug: "p\($0)") })
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var shard: OutputLock? = try OutputLock(folder, shared: true)
+        XCTAssertEqual(cli("all", "--shard", "2/2", "--out", folder.path), 0, "another shard runs beside it")
+        XCTAssertEqual(cli("index", "--out", folder.path), 2, "an exclusive writer does not")
+        XCTAssertNotNil(shard)
+        shard = nil
+        let whole = try OutputLock(folder)
+        XCTAssertEqual(cli("all", "--shard", "1/2", "--out", folder.path), 2, "nor does a shard beside an exclusive writer")
+        withExtendedLifetime(whole) {}
+    }
+
     func testAnInterruptedStagingIsRolledBackWithStaleTemporaries() throws {
         let cli = CLIHarness([CLIFakePaper()])
         XCTAssertEqual(cli("run", "fake", "--out", folder.path), 0)

@@ -24,7 +24,7 @@ public struct ReportEnvironment: Sendable, Equatable {
     public static func current(gnuplot: Gnuplot?) -> ReportEnvironment {
         ReportEnvironment(swift: compilerVersion, openBLAS: "\(openBLASConfiguration); \(BLASKernel.stamp)",
                           gnuplot: gnuplot?.version ?? "not used",
-                          cpu: cpuModel())
+                          cpu: kernelPinned ? "any x86-64 CPU with AVX2 and FMA (OpenBLAS kernel pinned)" : cpuModel())
     }
 
     /// What determines the bits of a result on this machine: compiler, OpenBLAS build, the kernel
@@ -34,8 +34,14 @@ public struct ReportEnvironment: Sendable, Equatable {
     /// built for generic x86-64, glibc's libm picks the same FMA variants on every AVX2+FMA CPU),
     /// so the CPU model no longer matters and `verify` stays bit-exact across machines.
     public static var platform: String {
-        let pinned = BLASKernel.choice == .pinned && BLASKernel.active.caseInsensitiveCompare(BLASKernel.pinned) == .orderedSame
-        return "Swift \(compilerVersion); \(openBLASConfiguration); \(BLASKernel.stamp)" + (pinned ? "" : "; \(cpuModel())")
+        "Swift \(compilerVersion); \(openBLASConfiguration); \(BLASKernel.stamp)" + (kernelPinned ? "" : "; \(cpuModel())")
+    }
+
+    /// True when OpenBLAS runs the pinned kernel: then the CPU model does not change a bit of any
+    /// result, so neither the platform nor a report names it (shards on different machines of a
+    /// fan-out write the same bytes).
+    static var kernelPinned: Bool {
+        BLASKernel.choice == .pinned && BLASKernel.active.caseInsensitiveCompare(BLASKernel.pinned) == .orderedSame
     }
 
     /// The Swift compiler that built this binary.

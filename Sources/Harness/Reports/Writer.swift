@@ -33,7 +33,9 @@ public struct ReportWriter: Sendable {
     ///
     /// - Throws: ``ReportError/unwritable(path:reason:)``.
     public static func checkWritable(_ folder: URL) throws {
-        let probe = folder.appendingPathComponent(".reproduce-write-probe-\(getpid())")
+        // Unique across machines too: shards on several nodes share one folder, and process ids
+        // repeat from node to node.
+        let probe = folder.appendingPathComponent(".reproduce-write-probe-\(getpid())-\(UUID().uuidString)")
         do {
             for sub in ["", "data", "figures"] {
                 try FileManager.default.createDirectory(at: sub.isEmpty ? folder : folder.appendingPathComponent(sub),
@@ -103,14 +105,17 @@ public struct ReportWriter: Sendable {
     /// Finishes or undoes what an interrupted run left in `folder`: publishes every staged paper
     /// whose manifest was written, deletes every other staging folder, and removes stale
     /// temporary files (`.*.tmp`) of atomic writes. Call it holding the folder's ``OutputLock``.
+    /// With `only` (a shard's papers, under a shared lock) just those papers' staging folders are
+    /// recovered and temporaries are left to the next exclusive run.
     ///
     /// - Returns: the slugs published now (their previous run was interrupted after its commit point).
     @discardableResult
-    public static func recover(_ folder: URL) throws -> [String] {
+    public static func recover(_ folder: URL, only slugs: [String]? = nil) throws -> [String] {
         let fm = FileManager.default
         let stagingRoot = folder.appendingPathComponent(Staging.folderName)
         var finished: [String] = []
-        for slug in ((try? fm.contentsOfDirectory(atPath: stagingRoot.path)) ?? []).sorted() {
+        let staged = ((try? fm.contentsOfDirectory(atPath: stagingRoot.path)) ?? []).sorted()
+        for slug in staged where slugs?.contains(slug) ?? true {
             let staging = Staging(folder: folder, slug: slug)
             if fm.fileExists(atPath: staging.manifest.path) {
                 try staging.publish()
@@ -120,6 +125,7 @@ public struct ReportWriter: Sendable {
             }
         }
         rmdir(stagingRoot.path)  // only when empty
+        guard slugs == nil else { return finished }
         var folders = [folder, folder.appendingPathComponent("data"), folder.appendingPathComponent("timing")]
         let figures = folder.appendingPathComponent("figures")
         folders += ((try? fm.contentsOfDirectory(atPath: figures.path)) ?? []).map { figures.appendingPathComponent($0) }
@@ -158,8 +164,15 @@ struct Staging {
         try? FileManager.default.removeItem(at: root)
         Self.parentLock.lock()
         defer { Self.parentLock.unlock() }
-        do { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) } catch {
-            throw ReportError.unwritable(path: root.path, reason: describeIOError(error))
+        // Shards of a fan-out share the folder: another process may remove the emptied `.staging`
+        // between our creating it and our folder inside it, so try again.
+        for attempt in 1...5 {
+            do {
+                try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                return
+            } catch {
+                if attempt == 5 { throw ReportError.unwritable(path: root.path, reason: describeIOError(error)) }
+            }
         }
     }
 
