@@ -326,6 +326,7 @@ extension GaLore {
     /// the problem's `group`. Trace problems store matrices in torch's `[out, in]` layout.
     public static let traceFactory: TraceOptimizerFactory = { h, parameters in
         try h.accept(["lr", "betas", "eps", "weight_decay"])
+        try h.acceptGroups(traceGroupOptions)
         let (b1, b2) = try h.pair("betas", default: (0.9, 0.999))
         do {
             return try optimizer(parameters, learningRate: .constant(try h.float("lr", default: 1e-3)), beta1: b1, beta2: b2,
@@ -337,6 +338,16 @@ extension GaLore {
     }
 }
 // end excerpt
+
+extension GaLore {
+    /// The per-tensor options of a trace problem's `group`, as pytorch-optimizer's GaLore reads them.
+    public static let traceGroupOptions: [String: TraceGroupOption] = [
+        "rank": .wholeNumber(1...TraceHyperparameters.wholeNumberCap),
+        "update_proj_gap": .wholeNumber(1...TraceHyperparameters.wholeNumberCap),
+        "scale": .number,
+        "projection_type": .choice(GaLoreProjection.ProjectionType.allCases.map(\.rawValue)),
+    ]
+}
 
 // MARK: - The experiment: pre-training a tiny transformer language model
 
