@@ -118,16 +118,9 @@ public struct TraceHyperparameters {
     public let optimizer: String
     /// The values as given.
     public let values: [String: HyperparameterValue]
-    /// Each tensor's `group` (per-tensor options), in the order of the problem's `params`.
+    /// Each tensor's `group` (per-tensor options), in the order of the problem's `params`;
+    /// ``TraceProblem/run(optimizers:)`` fills it from the problem.
     public let groups: [[String: HyperparameterValue]]
-    /// Whether a factory declared its per-tensor options with ``acceptGroups(_:)``; shared by
-    /// copies, so ``TraceProblem/run(optimizers:)`` can reject options nobody read.
-    let groupAudit = GroupAudit()
-
-    final class GroupAudit {
-        var declared = false
-    }
-
     public init(optimizer: String, values: [String: HyperparameterValue], groups: [[String: HyperparameterValue]] = []) {
         self.optimizer = optimizer
         self.values = values
@@ -142,12 +135,12 @@ public struct TraceHyperparameters {
         }
     }
 
-    /// Declares the per-tensor options the optimizer takes and checks every tensor's `group`
-    /// against them: an unknown key, or a value of the wrong type or range, throws naming
-    /// `params[i].group.<key>` and the accepted keys. An optimizer whose factory never calls this
-    /// takes no per-tensor options, and ``TraceProblem/run(optimizers:)`` rejects any given.
+    /// Checks every tensor's `group` against the per-tensor options the optimizer takes: an
+    /// unknown key, or a value of the wrong type or range, throws naming `params[i].group.<key>`
+    /// and the accepted keys. Factories of optimizers with per-tensor options (GaLore's `rank`,
+    /// Muon's `use_muon`) call it first. An optimizer without any ignores `group`, as torch keeps
+    /// extra keys of a parameter group, so one problem file serves GaLore and its AdamW baseline.
     public func acceptGroups(_ accepted: [String: TraceGroupOption]) throws {
-        groupAudit.declared = true
         let names = accepted.keys.sorted()
         for (tensor, group) in groups.enumerated() {
             for key in group.keys.sorted() {
@@ -326,7 +319,7 @@ public struct TraceProblem {
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw TraceError.malformed(field: "(file)", reason: "not valid JSON (JSON has no NaN or Infinity, and no number beyond ±1.8e308)")
+            throw TraceError.malformed(field: "(file)", reason: "not valid JSON")
         }
         if let field = firstDuplicateKey(in: data) {
             // The decoder keeps the first of two equal keys, Python's json the last: refuse to guess.
@@ -501,10 +494,6 @@ public struct TraceProblem {
         let h = TraceHyperparameters(optimizer: hyperparameters.optimizer, values: hyperparameters.values,
                                      groups: tensors.map(\.group))
         let optimizer = try factory(h, parameters)
-        if !h.groupAudit.declared {
-            // The factory reads no per-tensor options: any given would be silently ignored.
-            try h.acceptGroups([:])
-        }
         var losses = [evaluate(parameters, gradient: false)]
         var params = [parameters.map(\.value.data)]
         for _ in 0..<steps {
