@@ -68,13 +68,14 @@ final class TraceInputTests: XCTestCase {
         XCTAssertEqual(error(vector), .malformed(field: "steps", reason: "100000 steps of 200 parameter values is over the cap of 10000000 values in the trajectory"))
     }
 
-    /// Two vectors of 10⁶ elements with their 10⁶-element `A`s: each tensor is at its cap, all of
-    /// them together over the total cap.
-    func testTotalElementsOverTheCap() {
-        let zeros = "[" + Array(repeating: "0", count: 1_000_000).joined(separator: ",") + "]"
-        let tensor = "{\"shape\": [1000000], \"init\": \(zeros), \"A\": {\"shape\": [1, 1000000], \"data\": \(zeros)}, \"B\": {\"shape\": [1], \"data\": [0]}, \"n\": 1}"
-        let text = "{\"objective\": \"least_squares\", \"steps\": 0, \"params\": [\(tensor), \(tensor)], \"optimizer\": {\"name\": \"sgd\"}}"
-        XCTAssertEqual(error(text), .malformed(field: "params", reason: "over the cap of 4000000 elements over all tensors (parameters, A and B)"))
+    /// The parser spends every tensor's elements (parameters, A, B) from one budget.
+    func testTotalElementsOverTheCap() throws {
+        var budget = ElementBudget()
+        for _ in 0..<4 { try budget.spend(TraceLimits.elementsPerTensor) }
+        XCTAssertEqual(budget.used, TraceLimits.totalElements)
+        XCTAssertThrowsError(try budget.spend(1)) {
+            XCTAssertEqual($0 as? TraceError, .malformed(field: "params", reason: "over the cap of 4000000 elements over all tensors (parameters, A and B)"))
+        }
     }
 
     /// Values that are finite in Double but not in Float32 would start the run at infinity.

@@ -353,14 +353,7 @@ public struct TraceProblem {
         let paramList = try top.required("params", "params").array("params")
         guard !paramList.isEmpty else { throw TraceError.malformed(field: "params", reason: "needs at least one tensor") }
         var tensors: [TensorSpec] = []
-        // Elements of every tensor read so far (parameters, A, B), against the total cap.
-        var totalElements = 0
-        func count(_ elements: Int) throws {
-            totalElements += elements
-            guard totalElements <= TraceLimits.totalElements else {
-                throw TraceError.malformed(field: "params", reason: "over the cap of \(TraceLimits.totalElements) elements over all tensors (parameters, A and B)")
-            }
-        }
+        var budget = ElementBudget()
         for (i, item) in paramList.enumerated() {
             let path = "params[\(i)]"
             let p = try item.object(path)
@@ -372,7 +365,7 @@ public struct TraceProblem {
             }
             var spec = TensorSpec(name: try p.optional("name")?.string("\(path).name") ?? "p\(i)", shape: shape,
                                   initial: initial, a: nil, b: nil, n: 1, options: [:], textOptions: [:])
-            try count(elements)
+            try budget.spend(elements)
             if let group = try p.optional("group") {
                 let g = try group.object("\(path).group")
                 for key in g.values.keys.sorted() {
@@ -403,7 +396,7 @@ public struct TraceProblem {
                 guard b.shape == expectedB else {
                     throw TraceError.malformed(field: "\(path).B.shape", reason: "expected \(expectedB), got \(b.shape)")
                 }
-                try count(a.count + b.count)
+                try budget.spend(a.count + b.count)
                 let n = try p.required("n", "\(path).n").number("\(path).n")
                 guard n > 0, Float(n) > 0, Float(n).isFinite else {
                     throw TraceError.malformed(field: "\(path).n", reason: "must be positive and within the float32 range")
@@ -502,6 +495,18 @@ public struct TraceProblem {
             params.append(parameters.map(\.value.data))
         }
         return TraceResult(loss: losses, params: params)
+    }
+}
+
+/// Elements of every tensor read so far (parameters, A, B), against ``TraceLimits/totalElements``.
+struct ElementBudget {
+    private(set) var used = 0
+
+    mutating func spend(_ elements: Int) throws {
+        used += elements
+        guard used <= TraceLimits.totalElements else {
+            throw TraceError.malformed(field: "params", reason: "over the cap of \(TraceLimits.totalElements) elements over all tensors (parameters, A and B)")
+        }
     }
 }
 

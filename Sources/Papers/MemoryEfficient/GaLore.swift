@@ -250,7 +250,7 @@ public struct GaLore: Paper {
     public let sourceFile: String = #filePath
 
     /// `galore` for `reproduce trace` (the reference's per-group keywords).
-    public var traceOptimizers: [String: TraceOptimizerFactory] { ["galore": GaLore.traceFactory] }
+    public var traceOptimizers: [String: TraceOptimizerFactory] { ["galore": GaLore.checkedTraceFactory] }
 
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
@@ -326,7 +326,6 @@ extension GaLore {
     /// the problem's `group`. Trace problems store matrices in torch's `[out, in]` layout.
     public static let traceFactory: TraceOptimizerFactory = { h, parameters in
         try h.accept(["lr", "betas", "eps", "weight_decay"])
-        try h.acceptGroups(traceGroupOptions)
         let (b1, b2) = try h.pair("betas", default: (0.9, 0.999))
         do {
             return try optimizer(parameters, learningRate: .constant(try h.float("lr", default: 1e-3)), beta1: b1, beta2: b2,
@@ -347,6 +346,14 @@ extension GaLore {
         "scale": .number,
         "projection_type": .choice(GaLoreProjection.ProjectionType.allCases.map(\.rawValue)),
     ]
+
+    /// ``traceFactory`` behind the check of every tensor's `group` against ``traceGroupOptions``,
+    /// as `reproduce trace` runs it: a misspelt key (`rnk`) or a value of the wrong type or range
+    /// (`"rank": "two"`, `0`) names `params[i].group.<key>` instead of being ignored.
+    public static let checkedTraceFactory: TraceOptimizerFactory = { h, parameters in
+        try h.acceptGroups(traceGroupOptions)
+        return try traceFactory(h, parameters)
+    }
 }
 
 // MARK: - The experiment: pre-training a tiny transformer language model
