@@ -24,6 +24,13 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
     case unknownHyperparameter(String, optimizer: String, accepted: [String])
     /// A known hyperparameter with a value of the wrong type or range.
     case invalidHyperparameter(String, optimizer: String, expected: String)
+    /// A known hyperparameter outside the range torch accepts; `torch` is torch's own wording
+    /// (`Invalid learning rate: -0.1`), `field` the exact place (`optimizer.hyperparams.betas[1]`).
+    case outOfRange(String, optimizer: String, field: String, torch: String, requirement: String)
+    /// A key of a tensor's `group` the optimizer does not take (`accepted` empty: it takes none).
+    case unknownGroupOption(String, tensor: Int, optimizer: String, accepted: [String])
+    /// A known key of a tensor's `group` with a value of the wrong type or range.
+    case invalidGroupOption(String, tensor: Int, optimizer: String, expected: String, accepted: [String])
     /// A field of the problem file that is missing or malformed.
     case malformed(field: String, reason: String)
     /// The problem file could not be read.
@@ -39,6 +46,15 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
             return "unknown hyperparameter '\(name)' for optimizer '\(optimizer)' in field 'optimizer.hyperparams'; accepted: \(accepted.sorted().joined(separator: ", "))"
         case let .invalidHyperparameter(name, optimizer, expected):
             return "invalid hyperparameter '\(name)' for optimizer '\(optimizer)' in field 'optimizer.hyperparams.\(name)': expected \(expected)"
+        case let .outOfRange(name, optimizer, field, torch, requirement):
+            return "invalid hyperparameter '\(name)' for optimizer '\(optimizer)' in field '\(field)': \(torch) (torch requires \(requirement))"
+        case let .unknownGroupOption(key, tensor, optimizer, accepted):
+            guard !accepted.isEmpty else {
+                return "unknown per-tensor option '\(key)' in field 'params[\(tensor)].group': optimizer '\(optimizer)' takes no per-tensor options"
+            }
+            return "unknown per-tensor option '\(key)' for optimizer '\(optimizer)' in field 'params[\(tensor)].group'; accepted: \(accepted.sorted().joined(separator: ", "))"
+        case let .invalidGroupOption(key, tensor, optimizer, expected, accepted):
+            return "invalid per-tensor option '\(key)' for optimizer '\(optimizer)' in field 'params[\(tensor)].group.\(key)': expected \(expected); accepted keys: \(accepted.sorted().joined(separator: ", "))"
         case let .malformed(field, reason):
             return "malformed problem: field '\(field)': \(reason)"
         case let .unreadable(path, reason):
@@ -59,17 +75,56 @@ public enum HyperparameterValue: Equatable, Sendable {
     case text(String)
 }
 
+/// How a per-tensor option in a problem's `params[i].group` must look.
+public enum TraceGroupOption: Equatable, Sendable {
+    /// A whole number in the range.
+    case wholeNumber(ClosedRange<Int>)
+    /// A finite number.
+    case number
+    /// `true` or `false`.
+    case bool
+    /// One of the strings.
+    case choice([String])
+
+    var expected: String {
+        switch self {
+        case .wholeNumber(let range): return "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        case .number: return "a finite number"
+        case .bool: return "true or false"
+        case .choice(let names): return "one of \(names.map { "'\($0)'" }.joined(separator: ", "))"
+        }
+    }
+
+    func admits(_ value: HyperparameterValue) -> Bool {
+        switch (self, value) {
+        case let (.wholeNumber(range), .number(x)):
+            return x == x.rounded() && x >= Double(range.lowerBound) && x <= Double(range.upperBound)
+        case let (.number, .number(x)): return x.isFinite
+        case (.bool, .bool): return true
+        case let (.choice(names), .text(s)): return names.contains(s)
+        default: return false
+        }
+    }
+}
+
 /// An optimizer's hyperparameters by the reference library's keyword names, with typed,
 /// validating accessors for factories.
+///
+/// Every accessor also applies torch's range check for the keyword (``torchRanges``: a negative
+/// `lr`, `eps` or `weight_decay`, a beta outside [0, 1), ...), so each factory, baseline or
+/// paper, rejects what torch rejects without repeating the checks.
 public struct TraceHyperparameters {
     /// The project name of the optimizer these belong to (used in error messages).
     public let optimizer: String
     /// The values as given.
     public let values: [String: HyperparameterValue]
-
-    public init(optimizer: String, values: [String: HyperparameterValue]) {
+    /// Each tensor's `group` (per-tensor options), in the order of the problem's `params`;
+    /// ``TraceProblem/run(optimizers:)`` fills it from the problem.
+    public let groups: [[String: HyperparameterValue]]
+    public init(optimizer: String, values: [String: HyperparameterValue], groups: [[String: HyperparameterValue]] = []) {
         self.optimizer = optimizer
         self.values = values
+        self.groups = groups
     }
 
     /// Throws ``TraceError/unknownHyperparameter(_:optimizer:accepted:)`` for the first key (in
@@ -80,6 +135,51 @@ public struct TraceHyperparameters {
         }
     }
 
+    /// Checks every tensor's `group` against the per-tensor options the optimizer takes: an
+    /// unknown key, or a value of the wrong type or range, throws naming `params[i].group.<key>`
+    /// and the accepted keys. Factories of optimizers with per-tensor options (GaLore's `rank`,
+    /// Muon's `use_muon`) call it first. An optimizer without any ignores `group`, as torch keeps
+    /// extra keys of a parameter group, so one problem file serves GaLore and its AdamW baseline.
+    public func acceptGroups(_ accepted: [String: TraceGroupOption]) throws {
+        let names = accepted.keys.sorted()
+        for (tensor, group) in groups.enumerated() {
+            for key in group.keys.sorted() {
+                guard let option = accepted[key] else {
+                    throw TraceError.unknownGroupOption(key, tensor: tensor, optimizer: optimizer, accepted: names)
+                }
+                guard option.admits(group[key]!) else {
+                    throw TraceError.invalidGroupOption(key, tensor: tensor, optimizer: optimizer,
+                                                        expected: "\(option.expected), got \(group[key]!.json)", accepted: names)
+                }
+            }
+        }
+    }
+
+    /// torch's range checks by keyword, worded as torch words them (`torch.optim.Adam`,
+    /// `Adagrad`, `RMSprop`, `SGD`; pytorch-optimizer's `SAM` for `rho`). Keys absent here are
+    /// only required to be finite.
+    public static let torchRanges: [String: (name: String, requirement: String, admits: @Sendable (Double) -> Bool)] = [
+        "lr": ("learning rate", "lr >= 0", { $0 >= 0 }),
+        "eps": ("epsilon value", "eps >= 0", { $0 >= 0 }),
+        "weight_decay": ("weight_decay value", "weight_decay >= 0", { $0 >= 0 }),
+        "momentum": ("momentum value", "momentum >= 0", { $0 >= 0 }),
+        "alpha": ("alpha value", "alpha >= 0", { $0 >= 0 }),
+        "lr_decay": ("lr_decay value", "lr_decay >= 0", { $0 >= 0 }),
+        "initial_accumulator_value": ("initial_accumulator_value value", "initial_accumulator_value >= 0", { $0 >= 0 }),
+        "rho": ("rho", "rho >= 0", { $0 >= 0 }),
+        "perturb_eps": ("perturb_eps", "perturb_eps >= 0", { $0 >= 0 }),
+        "betas": ("beta parameter", "0 <= beta < 1", { $0 >= 0 && $0 < 1 }),
+    ]
+
+    /// Throws ``TraceError/outOfRange(_:optimizer:field:torch:requirement:)`` when torch would
+    /// reject `x` for `key` (element `index` of a list).
+    private func checkRange(_ key: String, _ x: Double, index: Int? = nil) throws {
+        guard let range = Self.torchRanges[key], !range.admits(x) else { return }
+        let at = index.map { " at index \($0)" } ?? ""
+        throw TraceError.outOfRange(key, optimizer: optimizer, field: "optimizer.hyperparams.\(key)" + (index.map { "[\($0)]" } ?? ""),
+                                    torch: "Invalid \(range.name)\(at): \(x)", requirement: range.requirement)
+    }
+
     private func invalid(_ key: String, _ expected: String) -> TraceError {
         .invalidHyperparameter(key, optimizer: optimizer, expected: expected)
     }
@@ -88,19 +188,28 @@ public struct TraceHyperparameters {
     public func number(_ key: String, default value: Double) throws -> Double {
         guard let v = values[key] else { return value }
         guard case .number(let x) = v, x.isFinite else { throw invalid(key, "a finite number") }
+        try checkRange(key, x)
         return x
     }
 
     /// A number rounded to Float32, as torch rounds a Python float for a Float32 kernel.
     public func float(_ key: String, default value: Float) throws -> Float {
-        values[key] == nil ? value : Float(try number(key, default: 0))
+        guard values[key] != nil else { return value }
+        let x = Float(try number(key, default: 0))
+        guard x.isFinite else { throw invalid(key, "a number within the float32 range (magnitude below 3.4e38)") }
+        return x
     }
+
+    /// The largest whole number ``int(_:default:)`` reads.
+    public static let wholeNumberCap = 1_000_000_000
 
     /// A whole number.
     public func int(_ key: String, default value: Int) throws -> Int {
         guard values[key] != nil else { return value }
         let x = try number(key, default: 0)
-        guard x == x.rounded(), abs(x) < 1e15 else { throw invalid(key, "a whole number") }
+        guard x == x.rounded(), abs(x) <= Double(Self.wholeNumberCap) else {
+            throw invalid(key, "a whole number of at most \(Self.wholeNumberCap) in size")
+        }
         return Int(x)
     }
 
@@ -115,6 +224,7 @@ public struct TraceHyperparameters {
     public func numbers(_ key: String, default value: [Double]) throws -> [Double] {
         guard let v = values[key] else { return value }
         guard case .numbers(let xs) = v, xs.allSatisfy(\.isFinite) else { throw invalid(key, "a list of numbers") }
+        for (i, x) in xs.enumerated() { try checkRange(key, x, index: i) }
         return xs
     }
 
@@ -134,7 +244,40 @@ public struct TraceHyperparameters {
     }
 }
 
+extension HyperparameterValue {
+    /// The value as it would be written in the problem file, for error messages.
+    var json: String {
+        switch self {
+        case .number(let x): return formatNumber(x)
+        case .bool(let b): return "\(b)"
+        case .numbers(let xs): return "[" + xs.map(formatNumber).joined(separator: ", ") + "]"
+        case .text(let s): return "\"\(s)\""
+        }
+    }
+}
+
+/// A number as a person wrote it: whole numbers without `.0`.
+func formatNumber(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? "\(Int(x))" : "\(x)"
+}
+
 // MARK: - The problem
+
+/// Caps on the size of a trace problem, so that a hostile or mistaken file ends with a one-line
+/// error instead of exhausting memory. The reference problems are far below them (20 steps, 48
+/// elements in the largest tensor).
+public enum TraceLimits {
+    /// Most optimizer steps.
+    public static let steps = 100_000
+    /// Most elements in one tensor (a parameter, its `A` or its `B`).
+    public static let elementsPerTensor = 1_000_000
+    /// Most elements over all tensors of the file.
+    public static let totalElements = 4_000_000
+    /// Most values in the trajectory, `(steps + 1) ×` the parameters' elements (40 MB as Float32).
+    public static let trajectoryValues = 10_000_000
+    /// Largest problem file read, in bytes (256 MiB).
+    public static let fileBytes = 256 << 20
+}
 
 /// A parsed `reproduce trace` problem.
 public struct TraceProblem {
@@ -159,6 +302,8 @@ public struct TraceProblem {
         public var options: [String: Double]
         /// String entries of `group`.
         public var textOptions: [String: String]
+        /// `group` as written, for the optimizer's check of its per-tensor options.
+        public var group: [String: HyperparameterValue] = [:]
     }
 
     public var name: String
@@ -176,6 +321,10 @@ public struct TraceProblem {
         } catch {
             throw TraceError.malformed(field: "(file)", reason: "not valid JSON")
         }
+        if let field = firstDuplicateKey(in: data) {
+            // The decoder keeps the first of two equal keys, Python's json the last: refuse to guess.
+            throw TraceError.malformed(field: field, reason: "given twice; each key of an object must appear once")
+        }
         return try parse(root)
     }
 
@@ -186,8 +335,7 @@ public struct TraceProblem {
         guard dtype == "float32" else {
             throw TraceError.malformed(field: "dtype", reason: "'\(dtype)' is not supported; the harness optimizers run in float32")
         }
-        let steps = try top.required("steps", "steps").int("steps")
-        guard steps >= 0 else { throw TraceError.malformed(field: "steps", reason: "must be at least 0") }
+        let steps = try top.required("steps", "steps").count("steps", cap: TraceLimits.steps)
 
         let objectiveName = try top.required("objective", "objective").string("objective")
         let objective: Objective
@@ -196,8 +344,8 @@ public struct TraceProblem {
             objective = .leastSquares
         case "rosenbrock":
             let r = try top.optional("rosenbrock")?.object("rosenbrock") ?? JSONObject(values: [:], path: "rosenbrock")
-            objective = .rosenbrock(a: Float(try r.optional("a")?.number("rosenbrock.a") ?? 1),
-                                    b: Float(try r.optional("b")?.number("rosenbrock.b") ?? 100))
+            objective = .rosenbrock(a: try r.optional("a")?.float("rosenbrock.a") ?? 1,
+                                    b: try r.optional("b")?.float("rosenbrock.b") ?? 100)
         default:
             throw TraceError.malformed(field: "objective", reason: "unknown objective '\(objectiveName)'; accepted: least_squares, rosenbrock")
         }
@@ -205,23 +353,32 @@ public struct TraceProblem {
         let paramList = try top.required("params", "params").array("params")
         guard !paramList.isEmpty else { throw TraceError.malformed(field: "params", reason: "needs at least one tensor") }
         var tensors: [TensorSpec] = []
+        var budget = ElementBudget()
         for (i, item) in paramList.enumerated() {
             let path = "params[\(i)]"
             let p = try item.object(path)
             let shape = try p.required("shape", "\(path).shape").shape("\(path).shape")
+            let elements = try JSONValue.elementCount(shape, "\(path).shape")
             let initial = try p.required("init", "\(path).init").floats("\(path).init")
-            guard initial.count == shape.reduce(1, *) else {
+            guard initial.count == elements else {
                 throw TraceError.malformed(field: "\(path).init", reason: "has \(initial.count) values for shape \(shape)")
             }
             var spec = TensorSpec(name: try p.optional("name")?.string("\(path).name") ?? "p\(i)", shape: shape,
                                   initial: initial, a: nil, b: nil, n: 1, options: [:], textOptions: [:])
+            try budget.spend(elements)
             if let group = try p.optional("group") {
                 let g = try group.object("\(path).group")
                 for key in g.values.keys.sorted() {
                     switch g.values[key]! {
-                    case .number(let x): spec.options[key] = x
-                    case .bool(let b): spec.options[key] = b ? 1 : 0
-                    case .string(let s): spec.textOptions[key] = s
+                    case .number(let x):
+                        spec.options[key] = x
+                        spec.group[key] = .number(x)
+                    case .bool(let b):
+                        spec.options[key] = b ? 1 : 0
+                        spec.group[key] = .bool(b)
+                    case .string(let s):
+                        spec.textOptions[key] = s
+                        spec.group[key] = .text(s)
                     default: throw TraceError.malformed(field: "\(path).group.\(key)", reason: "expected a number, boolean or string")
                     }
                 }
@@ -239,13 +396,20 @@ public struct TraceProblem {
                 guard b.shape == expectedB else {
                     throw TraceError.malformed(field: "\(path).B.shape", reason: "expected \(expectedB), got \(b.shape)")
                 }
+                try budget.spend(a.count + b.count)
                 let n = try p.required("n", "\(path).n").number("\(path).n")
-                guard n > 0 else { throw TraceError.malformed(field: "\(path).n", reason: "must be positive") }
+                guard n > 0, Float(n) > 0, Float(n).isFinite else {
+                    throw TraceError.malformed(field: "\(path).n", reason: "must be positive and within the float32 range")
+                }
                 spec.a = a
                 spec.b = b.reshaped([a.shape[0], shape.count == 2 ? shape[1] : 1])
                 spec.n = Float(n)
             }
             tensors.append(spec)
+        }
+        let parameterElements = tensors.reduce(0) { $0 + $1.initial.count }
+        guard parameterElements <= TraceLimits.trajectoryValues / (steps + 1) else {
+            throw TraceError.malformed(field: "steps", reason: "\(steps) steps of \(parameterElements) parameter values is over the cap of \(TraceLimits.trajectoryValues) values in the trajectory")
         }
         if case .rosenbrock = objective {
             guard tensors.count == 1, tensors[0].initial.count == 2 else {
@@ -320,7 +484,9 @@ public struct TraceProblem {
             throw TraceError.unknownOptimizer(optimizerName, accepted: Array(optimizers.keys))
         }
         let parameters = makeParameters()
-        let optimizer = try factory(hyperparameters, parameters)
+        let h = TraceHyperparameters(optimizer: hyperparameters.optimizer, values: hyperparameters.values,
+                                     groups: tensors.map(\.group))
+        let optimizer = try factory(h, parameters)
         var losses = [evaluate(parameters, gradient: false)]
         var params = [parameters.map(\.value.data)]
         for _ in 0..<steps {
@@ -329,6 +495,18 @@ public struct TraceProblem {
             params.append(parameters.map(\.value.data))
         }
         return TraceResult(loss: losses, params: params)
+    }
+}
+
+/// Elements of every tensor read so far (parameters, A, B), against ``TraceLimits/totalElements``.
+struct ElementBudget {
+    private(set) var used = 0
+
+    mutating func spend(_ elements: Int) throws {
+        used += elements
+        guard used <= TraceLimits.totalElements else {
+            throw TraceError.malformed(field: "params", reason: "over the cap of \(TraceLimits.totalElements) elements over all tensors (parameters, A and B)")
+        }
     }
 }
 
@@ -396,28 +574,119 @@ enum JSONValue: Decodable, Equatable {
         guard case .number(let x) = self else { throw fail(field, "a number") }
         return x
     }
-    func int(_ field: String) throws -> Int {
-        guard case .number(let x) = self, x == x.rounded(), abs(x) < 1e9 else { throw fail(field, "a whole number") }
+    /// A whole number from 0 to `cap`; `what` names it in the message when over the cap.
+    func count(_ field: String, cap: Int, what: String? = nil) throws -> Int {
+        guard case .number(let x) = self, x == x.rounded() else { throw fail(field, "a whole number") }
+        guard x >= 0 else { throw TraceError.malformed(field: field, reason: "must be at least 0, got \(formatNumber(x))") }
+        guard x <= Double(cap) else {
+            throw TraceError.malformed(field: field, reason: "\(what ?? field) \(formatNumber(x)) is over the cap of \(cap)")
+        }
         return Int(x)
     }
+    /// A finite number that is also finite in Float32.
+    func float(_ field: String) throws -> Float {
+        guard case .number(let x) = self, Float(x).isFinite else {
+            throw fail(field, "a number within the float32 range (magnitude below 3.4e38)")
+        }
+        return Float(x)
+    }
     func floats(_ field: String) throws -> [Float] {
-        try array(field).enumerated().map { Float(try $1.number("\(field)[\($0)]")) }
+        try array(field).enumerated().map { try $1.float("\(field)[\($0)]") }
     }
     func shape(_ field: String) throws -> [Int] {
-        let dims = try array(field).enumerated().map { try $1.int("\(field)[\($0)]") }
-        guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else { throw fail(field, "a non-empty list of positive integers") }
+        let dims = try array(field).enumerated().map { i, dim -> Int in
+            guard case .number(let x) = dim, x == x.rounded(), x >= 1 else {
+                throw fail(field, "a non-empty list of positive whole numbers")
+            }
+            // Any dimension over the per-tensor cap makes the tensor too large; say so with the whole shape.
+            guard x <= Double(TraceLimits.elementsPerTensor) else {
+                throw TraceError.malformed(field: field, reason: Self.overCap(try array(field)))
+            }
+            return Int(x)
+        }
+        guard !dims.isEmpty else { throw fail(field, "a non-empty list of positive whole numbers") }
         return dims
+    }
+    /// The element count of `shape`, multiplied with overflow checks, at most
+    /// ``TraceLimits/elementsPerTensor``.
+    static func elementCount(_ shape: [Int], _ field: String) throws -> Int {
+        var product = 1
+        for dim in shape {
+            let (next, overflow) = product.multipliedReportingOverflow(by: dim)
+            guard !overflow, next <= TraceLimits.elementsPerTensor else {
+                throw TraceError.malformed(field: field, reason: overCap(shape.map { .number(Double($0)) }))
+            }
+            product = next
+        }
+        return product
+    }
+    private static func overCap(_ shape: [JSONValue]) -> String {
+        let dims = shape.map { dim -> String in
+            if case .number(let x) = dim { return formatNumber(x) }
+            return "?"
+        }
+        return "shape [\(dims.joined(separator: ", "))] is over the cap of \(TraceLimits.elementsPerTensor) elements per tensor"
     }
     /// `{"shape": [...], "data": [...]}`.
     func matrix(_ field: String) throws -> Tensor<Float> {
         let o = try object(field)
         let shape = try o.required("shape", "\(field).shape").shape("\(field).shape")
+        let elements = try JSONValue.elementCount(shape, "\(field).shape")
         let data = try o.required("data", "\(field).data").floats("\(field).data")
-        guard data.count == shape.reduce(1, *) else {
+        guard data.count == elements else {
             throw TraceError.malformed(field: "\(field).data", reason: "has \(data.count) values for shape \(shape)")
         }
         return Tensor(shape: shape, data: data)
     }
+}
+
+/// The path (`params[0].group.rank`) of the first key that appears twice in one object of
+/// `data`, which must already be valid JSON; nil when every object's keys are unique.
+func firstDuplicateKey(in data: Data) -> String? {
+    struct Frame {
+        var isObject: Bool
+        var keys: Set<String> = []
+        var expectingKey: Bool
+        var key: String? = nil
+        var index = 0
+    }
+    func path(_ frames: [Frame]) -> String {
+        frames.reduce(into: "") { path, frame in
+            if frame.isObject, let key = frame.key { path += path.isEmpty ? key : ".\(key)" }
+            else if !frame.isObject { path += "[\(frame.index)]" }
+        }
+    }
+    let bytes = [UInt8](data)
+    var frames: [Frame] = []
+    var i = 0
+    while i < bytes.count {
+        switch bytes[i] {
+        case UInt8(ascii: "{"): frames.append(Frame(isObject: true, expectingKey: true))
+        case UInt8(ascii: "["): frames.append(Frame(isObject: false, expectingKey: false))
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = frames.popLast()
+        case UInt8(ascii: ","):
+            if frames.last?.isObject == true { frames[frames.count - 1].expectingKey = true } else if !frames.isEmpty { frames[frames.count - 1].index += 1 }
+        case UInt8(ascii: "\""):
+            let start = i
+            i += 1
+            var escaped = false
+            while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+                if bytes[i] == UInt8(ascii: "\\") { escaped = true; i += 1 }
+                i += 1
+            }
+            guard let last = frames.last, last.isObject, last.expectingKey else { break }
+            let raw = Data(bytes[start...min(i, bytes.count - 1)])
+            // Keys with escapes are compared decoded (`"st\u0065ps"` is `"steps"`).
+            let key = escaped ? (try? JSONDecoder().decode(String.self, from: raw)) ?? String(decoding: raw, as: UTF8.self)
+                              : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+            frames[frames.count - 1].expectingKey = false
+            frames[frames.count - 1].key = key
+            if !frames[frames.count - 1].keys.insert(key).inserted { return path(frames) }
+        default: break
+        }
+        i += 1
+    }
+    return nil
 }
 
 /// A JSON object with the path it was read from.

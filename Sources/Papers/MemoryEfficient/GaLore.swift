@@ -250,7 +250,7 @@ public struct GaLore: Paper {
     public let sourceFile: String = #filePath
 
     /// `galore` for `reproduce trace` (the reference's per-group keywords).
-    public var traceOptimizers: [String: TraceOptimizerFactory] { ["galore": GaLore.traceFactory] }
+    public var traceOptimizers: [String: TraceOptimizerFactory] { ["galore": GaLore.checkedTraceFactory] }
 
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
@@ -337,6 +337,24 @@ extension GaLore {
     }
 }
 // end excerpt
+
+extension GaLore {
+    /// The per-tensor options of a trace problem's `group`, as pytorch-optimizer's GaLore reads them.
+    public static let traceGroupOptions: [String: TraceGroupOption] = [
+        "rank": .wholeNumber(1...TraceHyperparameters.wholeNumberCap),
+        "update_proj_gap": .wholeNumber(1...TraceHyperparameters.wholeNumberCap),
+        "scale": .number,
+        "projection_type": .choice(GaLoreProjection.ProjectionType.allCases.map(\.rawValue)),
+    ]
+
+    /// ``traceFactory`` behind the check of every tensor's `group` against ``traceGroupOptions``,
+    /// as `reproduce trace` runs it: a misspelt key (`rnk`) or a value of the wrong type or range
+    /// (`"rank": "two"`, `0`) names `params[i].group.<key>` instead of being ignored.
+    public static let checkedTraceFactory: TraceOptimizerFactory = { h, parameters in
+        try h.acceptGroups(traceGroupOptions)
+        return try traceFactory(h, parameters)
+    }
+}
 
 // MARK: - The experiment: pre-training a tiny transformer language model
 
