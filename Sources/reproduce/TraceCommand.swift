@@ -27,11 +27,14 @@ struct TraceCommand: ReproduceCommand {
             if let out { try TraceCommand.checkWritable(out) }
             let json = try TraceCommand.trace(problemPath: problem)
             if let out {
-                // Write beside the target and rename, so a failure never leaves half a file.
+                // Write beside the target and rename, so a failure never leaves half a file; the
+                // temporary is `.<name>.<pid>.<uuid>.tmp` and removed on failure (Foundation's
+                // atomic write would leave its `.nosync` file behind when killed or out of space).
                 do {
-                    try Data(json.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-                } catch {
-                    throw TraceError.unwritable(path: out, reason: "does its folder exist and is it writable?")
+                    try AtomicFile.write(json, to: URL(fileURLWithPath: out))
+                } catch let error as ReportError {
+                    guard case .unwritable(_, let reason) = error else { throw error }
+                    throw TraceError.unwritable(path: out, reason: reason)
                 }
             } else {
                 environment.output(String(json.dropLast()))
