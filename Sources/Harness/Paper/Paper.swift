@@ -64,11 +64,17 @@ public protocol Paper: Sendable {
     /// The paper's optimizers that `reproduce trace` can run, by project name (empty by default):
     /// registering the paper registers them.
     var traceOptimizers: [String: TraceOptimizerFactory] { get }
+    /// The paper's optimizers that `reproduce league` ranks (empty by default), one line each:
+    /// `OptimizerArm("adabelief") { p, h in … }` with the paper's default hyperparameters; the
+    /// league tunes the learning rate `h.learningRate` over its shared grid. Registering the paper
+    /// adds the rows. Name them in lower case as `reproduce trace` does.
+    var leagueOptimizers: [OptimizerArm] { get }
 }
 
 extension Paper {
     public func meaning(_ claims: [ClaimOutcome]) -> String { defaultMeaning(claims) }
     public var traceOptimizers: [String: TraceOptimizerFactory] { [:] }
+    public var leagueOptimizers: [OptimizerArm] { [] }
 
     /// One sentence per verdict kind, naming the claims: the fallback "What this means".
     public func defaultMeaning(_ claims: [ClaimOutcome]) -> String {
