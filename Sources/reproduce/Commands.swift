@@ -349,7 +349,7 @@ struct VerifyCommand: ReproduceCommand, KernelSelecting {
             let slug = paper.info.slug
             guard try Ledger.load(slug: slug, from: folder)?.quick != nil else {
                 throw BadInput("no committed quick-scale ledger \(Ledger.url(slug: slug, in: folder).standardizedFileURL.path) "
-                               + "(run verify in the checkout, or pass --out; write one with: reproduce run \(slug) --scale quick)")
+                               + "(run verify in the checkout, or pass --out; write one with: reproduce \(paper.runArguments.joined(separator: " ")) --scale quick)")
             }
         }
         BLASThreads.set(1)
