@@ -30,67 +30,74 @@ extension Tape {
     /// Pullback, with `x̂` the normalised input and `r = 1/√(σ² + ε)`:
     /// `dx = r (dx̂ - mean(dx̂) - x̂ · mean(dx̂ ⊙ x̂))`, `dx̂ = dy ⊙ gain`.
     public func layerNorm(_ x: Variable<S>, gain: Variable<S>, bias: Variable<S>, epsilon: S = 1e-5) -> Variable<S> {
-        let d = x.shape.last!, rows = x.value.count / max(d, 1)
+        let d = x.shape.last!, rows = x.value.count / max(d, 1), n = x.value.count
         precondition(gain.value.count == d && bias.value.count == d, "layerNorm: gain/bias for width \(d)")
-        var normalized = x.value
+        var normalized = [S](unsafeUninitializedCapacity: n) { _, count in count = n }   // every element written below
         var rstd = [S](repeating: 0, count: rows)
-        var out = x.value
-        normalized.data.withUnsafeMutableBufferPointer { nn in
-            out.data.withUnsafeMutableBufferPointer { oo in
-                gain.value.data.withUnsafeBufferPointer { gg in
-                    bias.value.data.withUnsafeBufferPointer { bb in
-                        for r in 0..<rows {
-                            let row = nn.baseAddress! + r * d, o = oo.baseAddress! + r * d
-                            var mean: S = 0
-                            for j in 0..<d { mean += row[j] }
-                            mean /= S(d)
-                            var variance: S = 0
-                            for j in 0..<d { let c = row[j] - mean; variance += c * c }
-                            variance /= S(d)
-                            let inv = 1 / (variance + epsilon).squareRoot()
-                            rstd[r] = inv
-                            for j in 0..<d {
-                                row[j] = (row[j] - mean) * inv
-                                o[j] = row[j] * gg[j] + bb[j]
-                            }
-                        }
-                    }
+        var out = [S](unsafeUninitializedCapacity: n) { _, count in count = n }
+        x.value.data.withUnsafeBufferPointer { xx in
+        normalized.withUnsafeMutableBufferPointer { nn in
+        out.withUnsafeMutableBufferPointer { oo in
+        gain.value.data.withUnsafeBufferPointer { gg in
+        bias.value.data.withUnsafeBufferPointer { bb in
+            for r in 0..<rows {
+                let input = xx.baseAddress! + r * d, row = nn.baseAddress! + r * d, o = oo.baseAddress! + r * d
+                var mean: S = 0
+                for j in 0..<d { mean += input[j] }
+                mean /= S(d)
+                var variance: S = 0
+                for j in 0..<d { let c = input[j] - mean; variance += c * c }
+                variance /= S(d)
+                let inv = 1 / (variance + epsilon).squareRoot()
+                rstd[r] = inv
+                for j in 0..<d {
+                    let xh = (input[j] - mean) * inv
+                    row[j] = xh
+                    o[j] = xh * gg[j] + bb[j]
                 }
             }
-        }
+        } } } } }
         let xhat = normalized
-        return record(out, inputs: [x, gain, bias]) { tape, g in
+        return record(Tensor(shape: x.shape, data: out), inputs: [x, gain, bias]) { tape, g in
             if tape.needsGradient(gain) || tape.needsGradient(bias) {
                 var dg = [S](repeating: 0, count: d), db = [S](repeating: 0, count: d)
-                for r in 0..<rows { for j in 0..<d {
-                    let gv = g.data[r * d + j]
-                    dg[j] += gv * xhat.data[r * d + j]
-                    db[j] += gv
-                } }
+                g.data.withUnsafeBufferPointer { gp in
+                xhat.withUnsafeBufferPointer { xh in
+                dg.withUnsafeMutableBufferPointer { dgp in
+                db.withUnsafeMutableBufferPointer { dbp in
+                    for r in 0..<rows {
+                        let gr = gp.baseAddress! + r * d, xr = xh.baseAddress! + r * d
+                        for j in 0..<d {
+                            let gv = gr[j]
+                            dgp[j] += gv * xr[j]
+                            dbp[j] += gv
+                        }
+                    }
+                } } } }
                 tape.accumulate(gain, Tensor(shape: gain.shape, data: dg))
                 tape.accumulate(bias, Tensor(shape: bias.shape, data: db))
             }
             guard tape.needsGradient(x) else { return }
-            var dx = g
-            dx.data.withUnsafeMutableBufferPointer { dd in
-                xhat.data.withUnsafeBufferPointer { xh in
-                    gain.value.data.withUnsafeBufferPointer { gg in
-                        for r in 0..<rows {
-                            let row = dd.baseAddress! + r * d, xr = xh.baseAddress! + r * d
-                            var meanD: S = 0, meanDX: S = 0
-                            for j in 0..<d {
-                                let v = row[j] * gg[j]
-                                row[j] = v
-                                meanD += v
-                                meanDX += v * xr[j]
-                            }
-                            meanD /= S(d); meanDX /= S(d)
-                            for j in 0..<d { row[j] = rstd[r] * (row[j] - meanD - xr[j] * meanDX) }
-                        }
+            var dx = [S](unsafeUninitializedCapacity: n) { _, count in count = n }   // every element written below
+            g.data.withUnsafeBufferPointer { gp in
+            dx.withUnsafeMutableBufferPointer { dd in
+            xhat.withUnsafeBufferPointer { xh in
+            gain.value.data.withUnsafeBufferPointer { gg in
+                for r in 0..<rows {
+                    let gr = gp.baseAddress! + r * d, row = dd.baseAddress! + r * d, xr = xh.baseAddress! + r * d
+                    var meanD: S = 0, meanDX: S = 0
+                    for j in 0..<d {
+                        let v = gr[j] * gg[j]
+                        row[j] = v
+                        meanD += v
+                        meanDX += v * xr[j]
                     }
+                    meanD /= S(d); meanDX /= S(d)
+                    let inv = rstd[r]
+                    for j in 0..<d { row[j] = inv * (row[j] - meanD - xr[j] * meanDX) }
                 }
-            }
-            tape.accumulate(x, dx)
+            } } } }
+            tape.accumulate(x, Tensor(shape: x.shape, data: dx))
         }
     }
 
