@@ -40,20 +40,26 @@ extension Tape {
         out.withUnsafeMutableBufferPointer { oo in
         gain.value.data.withUnsafeBufferPointer { gg in
         bias.value.data.withUnsafeBufferPointer { bb in
-            for r in 0..<rows {
-                let input = xx.baseAddress! + r * d, row = nn.baseAddress! + r * d, o = oo.baseAddress! + r * d
-                var mean: S = 0
-                for j in 0..<d { mean += input[j] }
-                mean /= S(d)
-                var variance: S = 0
-                for j in 0..<d { let c = input[j] - mean; variance += c * c }
-                variance /= S(d)
+            // Four rows at a time: each row's sums run in the same order as one row alone would
+            // (so the bits are the same), but four independent chains keep the adder busy.
+            for r in stride(from: 0, to: rows, by: 4) {
+                let input = RowQuad(xx.baseAddress!, row: r, rows: rows, width: d)
+                var sum = SIMD4<S>()
+                for j in 0..<d { sum += input[j] }
+                let mean = sum / S(d)
+                var squares = SIMD4<S>()
+                for j in 0..<d { let c = input[j] - mean; squares += c * c }
+                let variance = squares / S(d)
                 let inv = 1 / (variance + epsilon).squareRoot()
-                rstd[r] = inv
-                for j in 0..<d {
-                    let xh = (input[j] - mean) * inv
-                    row[j] = xh
-                    o[j] = xh * gg[j] + bb[j]
+                for k in 0..<input.count {
+                    let a = xx.baseAddress! + (r + k) * d, row = nn.baseAddress! + (r + k) * d, o = oo.baseAddress! + (r + k) * d
+                    let m = mean[k], i = inv[k]
+                    rstd[r + k] = i
+                    for j in 0..<d {
+                        let xh = (a[j] - m) * i
+                        row[j] = xh
+                        o[j] = xh * gg[j] + bb[j]
+                    }
                 }
             }
         } } } } }
@@ -83,18 +89,21 @@ extension Tape {
             dx.withUnsafeMutableBufferPointer { dd in
             xhat.withUnsafeBufferPointer { xh in
             gain.value.data.withUnsafeBufferPointer { gg in
-                for r in 0..<rows {
-                    let gr = gp.baseAddress! + r * d, row = dd.baseAddress! + r * d, xr = xh.baseAddress! + r * d
-                    var meanD: S = 0, meanDX: S = 0
+                for r in stride(from: 0, to: rows, by: 4) {
+                    let upstream = RowQuad(gp.baseAddress!, row: r, rows: rows, width: d)
+                    let normalizedRows = RowQuad(xh.baseAddress!, row: r, rows: rows, width: d)
+                    var meanD = SIMD4<S>(), meanDX = SIMD4<S>()
                     for j in 0..<d {
-                        let v = gr[j] * gg[j]
-                        row[j] = v
+                        let v = upstream[j] * gg[j]
                         meanD += v
-                        meanDX += v * xr[j]
+                        meanDX += v * normalizedRows[j]
                     }
                     meanD /= S(d); meanDX /= S(d)
-                    let inv = rstd[r]
-                    for j in 0..<d { row[j] = inv * (row[j] - meanD - xr[j] * meanDX) }
+                    for k in 0..<upstream.count {
+                        let gr = gp.baseAddress! + (r + k) * d, row = dd.baseAddress! + (r + k) * d, xr = xh.baseAddress! + (r + k) * d
+                        let inv = rstd[r + k], md = meanD[k], mdx = meanDX[k]
+                        for j in 0..<d { row[j] = inv * (gr[j] * gg[j] - md - xr[j] * mdx) }
+                    }
                 }
             } } } }
             tape.accumulate(x, Tensor(shape: x.shape, data: dx))
@@ -204,4 +213,25 @@ extension Tape {
         let m = Tensor(shape: x.shape, data: mask)
         return record(x.value * m, input: x) { tape, g in tape.accumulate(x, g * m) }
     }
+}
+
+/// Up to four consecutive rows of a row-major matrix, read a column at a time as one
+/// `SIMD4` (rows past the end repeat the first; their lanes are ignored).
+@usableFromInline
+struct RowQuad<S: TensorScalar> {
+    let p0: UnsafePointer<S>, p1: UnsafePointer<S>, p2: UnsafePointer<S>, p3: UnsafePointer<S>
+    /// How many of the four rows exist.
+    let count: Int
+
+    @inline(__always)
+    init(_ base: UnsafePointer<S>, row r: Int, rows: Int, width d: Int) {
+        count = min(4, rows - r)
+        p0 = base + r * d
+        p1 = count > 1 ? p0 + d : p0
+        p2 = count > 2 ? p0 + 2 * d : p0
+        p3 = count > 3 ? p0 + 3 * d : p0
+    }
+
+    @inline(__always)
+    subscript(j: Int) -> SIMD4<S> { SIMD4(p0[j], p1[j], p2[j], p3[j]) }
 }
