@@ -56,28 +56,7 @@ final class CLIHarness {
     }
 }
 
-final class CLITests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// Every file under `url` with its bytes, by relative path.
-    func tree(_ url: URL) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for path in try FileManager.default.subpathsOfDirectory(atPath: url.path) {
-            var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.appendingPathComponent(path).path, isDirectory: &isFolder)
-            if !isFolder.boolValue { files[path] = FileManager.default.contents(atPath: url.appendingPathComponent(path).path) }
-        }
-        return files
-    }
-
+final class CLITests: FolderTestCase {
     func testRunPrintsVerdictsAndWritesEverything() throws {
         let cli = CLIHarness([CLIFakePaper(slug: "alpha"), CLIFakePaper(slug: "b", offset: -2)])
         XCTAssertEqual(cli("run", "b", "alpha", "--scale", "quick", "--out", folder.path), 0)

@@ -5,28 +5,7 @@ import Harness
 
 /// A paper's files are one unit: staged, committed by a manifest, published together; interrupted
 /// runs are rolled back or forward by the next run; one writer per folder; I/O failures exit 2.
-final class OutputUnitTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// Every file under `url` (hidden ones included) with its bytes, by relative path.
-    func tree(_ url: URL) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for path in try FileManager.default.subpathsOfDirectory(atPath: url.path) {
-            var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.appendingPathComponent(path).path, isDirectory: &isFolder)
-            if !isFolder.boolValue { files[path] = FileManager.default.contents(atPath: url.appendingPathComponent(path).path) }
-        }
-        return files
-    }
-
+final class OutputUnitTests: FolderTestCase {
     func write(_ text: String, _ path: String) throws {
         let url = folder.appendingPathComponent(path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -7,30 +7,9 @@ import Harness
 /// each shard writes only its own papers' files and never the index, so shard folders copy
 /// together without a conflict, shards share one folder safely, and after `reproduce index` the
 /// tree is byte for byte what one `reproduce all` writes.
-final class ShardMergeTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
+final class ShardMergeTests: FolderTestCase {
     /// Five papers in two families, so the index has two tables and every shard of 2 or 3 has work.
     let papers: [any Paper] = (0..<5).map { CLIFakePaper(slug: "p\($0)", family: $0 < 3 ? "Testing" : "Other", offset: Double($0) - 1) }
-
-    /// Every file under `url` with its bytes, by relative path.
-    func tree(_ url: URL) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for path in try FileManager.default.subpathsOfDirectory(atPath: url.path) {
-            var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.appendingPathComponent(path).path, isDirectory: &isFolder)
-            if !isFolder.boolValue { files[path] = FileManager.default.contents(atPath: url.appendingPathComponent(path).path) }
-        }
-        return files
-    }
 
     /// The files a run of `slugs` writes: report, ledger and the fake's one figure.
     func files(of slugs: [String]) -> Set<String> {

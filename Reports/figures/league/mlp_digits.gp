@@ -1,0 +1,31 @@
+# MLP (digits): training loss
+# Re-plot with `gnuplot mlp_digits.gp` in this folder; the data is in mlp_digits.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "mlp_digits.svg"
+set title "MLP (digits): training loss"
+set xlabel "step"
+set ylabel "training loss"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+set logscale y 10
+set format y "%g"
+plot "mlp_digits.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "mlp_digits.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd", \
+     "mlp_digits.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "mlp_digits.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-nesterov", \
+     "mlp_digits.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "mlp_digits.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "adagrad", \
+     "mlp_digits.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "mlp_digits.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "rmsprop", \
+     "mlp_digits.dat" index 4 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
+     "mlp_digits.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "adam", \
+     "mlp_digits.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
+     "mlp_digits.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
+     "mlp_digits.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
+     "mlp_digits.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adamax", \
+     "mlp_digits.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
+     "mlp_digits.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "sam"

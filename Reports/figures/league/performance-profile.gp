@@ -1,0 +1,23 @@
+# Performance profile: gradient evaluations to the target
+# Re-plot with `gnuplot performance-profile.gp` in this folder; the data is in performance-profile.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "performance-profile.svg"
+set title "Performance profile: gradient evaluations to the target"
+set xlabel "τ (times the fewest gradient evaluations any optimizer needed on the task)"
+set ylabel "fraction of tasks solved"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+set logscale x 2
+set format x "%g"
+plot "performance-profile.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd", \
+     "performance-profile.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-nesterov", \
+     "performance-profile.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "adagrad", \
+     "performance-profile.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "rmsprop", \
+     "performance-profile.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "adam", \
+     "performance-profile.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
+     "performance-profile.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adamax", \
+     "performance-profile.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "sam"

@@ -1,0 +1,31 @@
+# quadratic (κ = 100): training loss
+# Re-plot with `gnuplot quadratic.gp` in this folder; the data is in quadratic.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "quadratic.svg"
+set title "quadratic (κ = 100): training loss"
+set xlabel "step"
+set ylabel "training loss"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+set logscale y 10
+set format y "%g"
+plot "quadratic.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "quadratic.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd", \
+     "quadratic.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "quadratic.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-nesterov", \
+     "quadratic.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "quadratic.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "adagrad", \
+     "quadratic.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "quadratic.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "rmsprop", \
+     "quadratic.dat" index 4 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
+     "quadratic.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "adam", \
+     "quadratic.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
+     "quadratic.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
+     "quadratic.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
+     "quadratic.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adamax", \
+     "quadratic.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
+     "quadratic.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "sam"
