@@ -13,6 +13,7 @@ import SharpnessAndGeneralization
 public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
     AdanPaper(),                   // AdaptiveMethods
+    SGDSaIPaper(),                 // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
