@@ -7,42 +7,9 @@ import Papers
 final class AdanTests: XCTestCase {
     // MARK: - Golden trajectories (pytorch-optimizer 4.1.0) through `reproduce trace`
 
-    static func golden(_ name: String) throws -> [String: Any] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../HarnessTests/Golden/\(name).json").standardizedFileURL
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
-
     static let keys = ["lr", "betas", "eps", "weight_decay", "weight_decouple", "max_grad_norm"]
-
-    static func problem(_ golden: [String: Any]) throws -> TraceProblem {
-        var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
-        let group = try XCTUnwrap((golden["param_groups"] as? [[String: Any]])?.first)
-        var hyper: [String: Any] = [:]
-        for key in keys { hyper[key] = try XCTUnwrap(group[key], "param_groups lacks \(key)") }
-        problem["optimizer"] = ["name": "adan", "hyperparams": hyper]
-        return try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem))
-    }
-
-    /// Every loss and parameter of the 20 steps within 1e-5 + 1e-4·|reference|.
-    func checkGolden(_ file: String) throws {
-        let golden = try Self.golden(file)
-        let result = try Self.problem(golden).run(optimizers: traceOptimizers)
-        let losses = try XCTUnwrap(golden["loss"] as? [Double])
-        let params = try XCTUnwrap(golden["params"] as? [[[Double]]])
-        XCTAssertEqual(result.loss.count, 21)
-        XCTAssertTrue(result.finite)
-        for (k, (x, ref)) in zip(result.loss, losses).enumerated() {
-            XCTAssertLessThanOrEqual(abs(Double(x) - ref), 1e-5 + 1e-4 * abs(ref), "\(file) loss[\(k)]")
-        }
-        XCTAssertEqual(result.params.count, params.count)
-        for (k, (mineStep, refStep)) in zip(result.params, params).enumerated() {
-            for (mine, ref) in zip(mineStep, refStep) {
-                XCTAssertEqual(mine.count, ref.count)
-                for (x, r) in zip(mine, ref) { XCTAssertLessThanOrEqual(abs(Double(x) - r), 1e-5 + 1e-4 * abs(r), "\(file) params[\(k)]") }
-            }
-        }
-    }
+    static func problem(_ golden: [String: Any]) throws -> TraceProblem { try GoldenTrace.problem(golden, optimizer: "adan", keys: keys) }
+    func checkGolden(_ file: String) throws { try GoldenTrace.check(file, optimizer: "adan", keys: Self.keys) }
 
     func testGoldenLeastSquares() throws { try checkGolden("adan__ls6x4b4") }
     func testGoldenRosenbrock() throws { try checkGolden("adan__rosenbrock") }
@@ -50,7 +17,7 @@ final class AdanTests: XCTestCase {
     /// After 20 steps the four state tensors match pytorch-optimizer's `exp_avg`, `exp_avg_diff`,
     /// `exp_avg_sq` and `previous_grad` (which the library stores negated).
     func testStateMatchesReference() throws {
-        let golden = try Self.golden("adan__ls6x4b4")
+        let golden = try GoldenTrace.golden("adan__ls6x4b4")
         let problem = try Self.problem(golden)
         let parameters = problem.makeParameters()
         let optimizer = try XCTUnwrap(try traceOptimizers["adan"]!(problem.hyperparameters, parameters) as? ChainedOptimizer)

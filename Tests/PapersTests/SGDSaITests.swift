@@ -7,47 +7,17 @@ import Papers
 final class SGDSaITests: XCTestCase {
     // MARK: - Golden trajectories (pytorch-optimizer 4.1.0 SGDSaI) through `reproduce trace`
 
-    static func golden(_ name: String) throws -> [String: Any] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../HarnessTests/Golden/\(name).json").standardizedFileURL
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
-
-    static func problem(_ golden: [String: Any]) throws -> TraceProblem {
-        var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
-        let group = try XCTUnwrap((golden["param_groups"] as? [[String: Any]])?.first)
-        var hyper: [String: Any] = [:]
-        for key in ["lr", "momentum", "weight_decay", "weight_decouple", "eps"] { hyper[key] = try XCTUnwrap(group[key], key) }
-        problem["optimizer"] = ["name": "sgdsai", "hyperparams": hyper]
-        return try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem))
-    }
-
-    /// Every loss and parameter within 1e-5 + 1e-4·|reference| (the least-squares file has a
-    /// matrix and a vector: both g-SNR branches).
-    func checkGolden(_ file: String) throws {
-        let golden = try Self.golden(file)
-        let result = try Self.problem(golden).run(optimizers: traceOptimizers)
-        let losses = try XCTUnwrap(golden["loss"] as? [Double])
-        let params = try XCTUnwrap(golden["params"] as? [[[Double]]])
-        XCTAssertTrue(result.finite)
-        XCTAssertEqual(result.loss.count, losses.count)
-        for (k, (x, ref)) in zip(result.loss, losses).enumerated() {
-            XCTAssertLessThanOrEqual(abs(Double(x) - ref), 1e-5 + 1e-4 * abs(ref), "\(file) loss[\(k)]")
-        }
-        for (k, (mineStep, refStep)) in zip(result.params, params).enumerated() {
-            for (mine, ref) in zip(mineStep, refStep) {
-                XCTAssertEqual(mine.count, ref.count)
-                for (x, r) in zip(mine, ref) { XCTAssertLessThanOrEqual(abs(Double(x) - r), 1e-5 + 1e-4 * abs(r), "\(file) params[\(k)]") }
-            }
-        }
-    }
+    static let keys = ["lr", "momentum", "weight_decay", "weight_decouple", "eps"]
+    static func problem(_ golden: [String: Any]) throws -> TraceProblem { try GoldenTrace.problem(golden, optimizer: "sgdsai", keys: keys) }
+    /// The least-squares file has a matrix and a vector: both g-SNR branches.
+    func checkGolden(_ file: String) throws { try GoldenTrace.check(file, optimizer: "sgdsai", keys: Self.keys) }
 
     func testGoldenLeastSquares() throws { try checkGolden("sgdsai__ls6x4b4") }
     func testGoldenRosenbrock() throws { try checkGolden("sgdsai__rosenbrock") }
 
     /// The g-SNR of each tensor and the momentum buffers after 20 steps match the library's state.
     func testStateMatchesReference() throws {
-        let golden = try Self.golden("sgdsai__ls6x4b4")
+        let golden = try GoldenTrace.golden("sgdsai__ls6x4b4")
         let problem = try Self.problem(golden)
         let parameters = problem.makeParameters()
         let optimizer = try XCTUnwrap(try traceOptimizers["sgdsai"]!(problem.hyperparameters, parameters) as? ChainedOptimizer)

@@ -113,7 +113,9 @@ public struct SGDSaIPaper: Paper {
         default: text += "Whether SGD-SaI matches AdamW on the tiny transformer is \(verdict("c1a").display). "
         }
         text += "Against plain SGD with momentum the claim is \(verdict("c1b").display); on the CNN and MLP \(verdict("c1c").display); "
-        return text + "robustness across the learning-rate grid is \(verdict("c3").display). LoRA and diffusion are beyond a CPU."
+        text += "robustness across the learning-rate grid is \(verdict("c3").display). "
+        text += "The table of initial scales shows what the scaling amounts to on a small transformer: every weight matrix's ratio is close to the square root of its size, so the matrices get the full rate or half of it and the biases and LayerNorm parameters about a tenth. "
+        return text + "LoRA and diffusion are beyond a CPU."
     }
 
     // MARK: - The method
@@ -134,7 +136,10 @@ public struct SGDSaIPaper: Paper {
         v1.0.4). The only state is $b$, one tensor per parameter, plus one number per block: AdamW keeps two \#
         tensors. A block whose gradient is spread evenly (large $\lVert g\rVert/\sigma$, e.g. a dense layer \#
         with a consistent gradient) gets a large step; a block whose gradient is a few large entries among \#
-        many small ones gets a small step.
+        many small ones gets a small step. Since $\lVert g\rVert^2=n(s^2+\bar g^2)$ with $s$ the (biased) standard \#
+        deviation, $G_j\approx\sqrt{n_j}\sqrt{1+\bar g_j^2/s_j^2}$: for a block whose mean gradient is small \#
+        against its spread the ratio is about the square root of the block's size, so the scales mostly rank \#
+        blocks by size (the table in the results shows it on the transformer).
 
         **pytorch-optimizer's variant** (its `SGDSaI`, our golden reference) differs in three details: no \#
         normalisation by the largest ratio; for vectors, single-row matrices and blocks with $\sigma=0$ the \#
@@ -211,12 +216,16 @@ public final class ScaleByInitialSNR: GradientTransformation {
         }
     }
 
+    /// Computes every tensor's scale from the current gradients, once.
+    public func prepare() {
+        guard ratios.isEmpty else { return }
+        var all = parameters.map { ratio($0.grad) }
+        if convention == .official, let largest = all.max(), largest > 0 { all = all.map { $0 / largest } }
+        ratios = all.map(Float.init)
+    }
+
     public func update(_ u: inout Tensor<Float>, parameter: Tensor<Float>, index: Int, step: Int) {
-        if ratios.isEmpty {
-            var all = parameters.map { ratio($0.grad) }
-            if convention == .official, let largest = all.max(), largest > 0 { all = all.map { $0 / largest } }
-            ratios = all.map(Float.init)
-        }
+        prepare()
         u.scale(by: ratios[index])
     }
 
@@ -311,16 +320,24 @@ extension SGDSaIPaper {
         results.append(contentsOf: t.blocks(judged: Self.judged, metrics: metrics,
                                             pairs: [("SGD-SaI", "AdamW"), ("SGD-SaI", "SGD+momentum"), ("AdamW", "SGD+momentum")], figure: "c1-transformer"))
 
+        // What the scaling does to the transformer's blocks.
+        let initial = Self.initialScales(context)
+        results.append(.details("The learning-rate scales at initialisation on the transformer", [.table(Table(
+            caption: "The g-SNR of each tensor of the tiny transformer at its first batch (16 sequences): the official scale G_j / max G (the fraction of the learning rate the block gets) and pytorch-optimizer's unnormalised ratio (‖g‖ for vectors).",
+            headers: ["tensor", "shape", "official scale", "pytorch-optimizer ratio"],
+            rows: initial.map { [$0.name, $0.shape, Format.compact(Double($0.official), 3), Format.compact(Double($0.library), 3)] }))]))
+        results.append(.text("Median official scale over the \(initial.count) tensors: \(Format.compact(Double(initial.map(\.official).sorted()[initial.count / 2]), 3)) of the learning rate."))
+
         // c2: state bytes after one step on the transformer.
         let memory = Self.stateBytes(context)
         evidence.record("c2.state_ratio_sai_over_adamw", memory.ratio, absoluteTolerance: 0, relativeTolerance: 0)
         results.append(.text("### c2: optimizer state"))
         results.append(.table(Table(caption: "c2: optimizer state after one step on the tiny transformer (\(memory.parameters) parameters in \(memory.tensors) tensors).",
-                                    headers: ["optimizer", "state bytes", "per parameter byte"],
+                                    headers: ["optimizer", "state bytes", "state bytes / parameter bytes"],
                                     rows: [["SGD-SaI", "\(memory.sai)", Format.compact(Double(memory.sai) / Double(4 * memory.parameters))],
                                            ["AdamW", "\(memory.adamw)", Format.compact(Double(memory.adamw) / Double(4 * memory.parameters))],
                                            ["ratio", Format.compact(memory.ratio, 6), "—"]])))
-        results.append(.text("At full scale the same count gives the paper's numbers analytically: one fp32 tensor per parameter saved, \(Format.compact(6.74e9 * 4 / 1_073_741_824, 4)) GiB for Llama2-7B (paper: 25.15 GB) and \(Format.compact(1.558e9 * 4 / 1_073_741_824, 3)) GiB for GPT-2 XL (paper: 5.93 GB, measured)."))
+        results.append(.text("At the paper's scale the same count gives its numbers analytically: one fp32 tensor per parameter saved, \(Format.compact(6.74e9 * 4 / 1_073_741_824, 4)) GiB for Llama2-7B (paper: 25.15 GB) and \(Format.compact(1.558e9 * 4 / 1_073_741_824, 3)) GiB for GPT-2 XL (paper: 5.93 GB, measured)."))
 
         // c3: spread of the loss over the shared grid, per selection seed.
         let spread = Self.gridSpread(t.result, grid: settings.learningRates, method: "SGD-SaI", baseline: "AdamW")
@@ -365,6 +382,26 @@ extension SGDSaIPaper {
         }
         let a = spreads(method), b = spreads(baseline)
         return (a, b, Statistics.pairedDifferences(a, b))
+    }
+
+    /// The scales both conventions give each tensor of the standard tiny transformer at a first
+    /// batch of its Markov source.
+    static func initialScales(_ context: RunContext) -> [(name: String, shape: String, official: Float, library: Float)] {
+        var sourceRNG = context.standardRNG("markov", "source")
+        let source = MarkovTokenSource(vocabularySize: 32, order: 2, branching: 4, smoothing: 0.02, using: &sourceRNG)
+        let model = TinyTransformer(config: TransformerConfig(vocabulary: 32, context: 16, width: 32, heads: 2, layers: 2),
+                                    rng: context.rng("c1", "scales", "model"))
+        var data = context.rng("c1", "scales", "batch")
+        let batch = source.batch(sequences: 16, length: 16, using: &data)
+        _ = model.lossAndGradient(tokens: batch.tokens, targets: batch.targets, batch: 16)
+        let official = ScaleByInitialSNR(model.parameters, convention: .official)
+        let library = ScaleByInitialSNR(model.parameters, convention: .pytorchOptimizer)
+        official.prepare()
+        library.prepare()
+        return model.parameters.indices.map { i in
+            let p = model.parameters[i]
+            return (p.name, p.value.shape.map(String.init).joined(separator: "×"), official.ratios[i], library.ratios[i])
+        }
     }
 
     /// State bytes of SGD-SaI and AdamW after one step on the tiny transformer (the standard
