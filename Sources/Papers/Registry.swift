@@ -12,6 +12,8 @@ import SharpnessAndGeneralization
 /// `families`).
 public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
+    AdanPaper(),                   // AdaptiveMethods
+    SGDSaIPaper(),                 // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization

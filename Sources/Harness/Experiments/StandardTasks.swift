@@ -75,12 +75,13 @@ public enum StandardTasks {
 
     /// The tiny pre-LayerNorm transformer (vocabulary 32, context 16, width 32, 2 heads, 2
     /// blocks) as a next-token model of a fixed order-2 Markov source with known entropy rate;
-    /// fresh batches of 16 sequences each step, 300 steps (quick: 40).
-    public static func transformerMarkov(_ context: RunContext) -> StandardTask {
+    /// fresh batches of 16 sequences each step, 300 steps (quick: 40), or `steps` when given (a
+    /// reduced budget; the first steps see the same batches as the standard run's).
+    public static func transformerMarkov(_ context: RunContext, steps budget: Int? = nil) -> StandardTask {
         var rng = context.standardRNG("markov", "source")
         let source = MarkovTokenSource(vocabularySize: 32, order: 2, branching: 4, smoothing: 0.02, using: &rng)
         let config = TransformerConfig(vocabulary: 32, context: 16, width: 32, heads: 2, layers: 2)
-        let steps = context.pick(quick: 40, full: 300), batch = 16, length = 16
+        let steps = budget ?? context.pick(quick: 40, full: 300), batch = 16, length = 16
         var heldOut = context.standardRNG("markov", "held out")
         let validation = source.batch(sequences: 64, length: length, using: &heldOut)
         let test = source.batch(sequences: 64, length: length, using: &heldOut)

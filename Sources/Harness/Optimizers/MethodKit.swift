@@ -21,7 +21,8 @@ import Foundation
 /// ``bytes`` counts exactly `count × 4` per allocated slot, nothing else: the number a memory
 /// claim compares.
 public final class PerTensorState {
-    /// State tensors per parameter tensor (2 for Adam's m and v).
+    /// State tensors per parameter tensor (2 for Adam's m and v, 4 for Adan's m, v, n and the
+    /// previous gradient).
     public let slots: Int
     /// The value new state starts at.
     public let initial: Float
@@ -29,7 +30,7 @@ public final class PerTensorState {
     public internal(set) var tensors: [[Tensor<Float>]] = []
 
     public init(slots: Int, initial: Float = 0) {
-        precondition(slots >= 1 && slots <= 3, "PerTensorState holds one to three slots per tensor")
+        precondition(slots >= 1 && slots <= 4, "PerTensorState holds one to four slots per tensor")
         self.slots = slots
         self.initial = initial
     }
@@ -91,6 +92,34 @@ public final class PerTensorState {
         }
         put(t0, index, 0)
         put(t1, index, 1)
+    }
+
+    /// One elementwise pass over the update `u` and the four slots of tensor `index`
+    /// (e.g. Adan's m, v, n and previous gradient), in `SIMD16<Float>` lanes.
+    @inlinable
+    public func update(_ u: inout Tensor<Float>, index: Int,
+                       _ body: (_ u: inout SIMD16<Float>, _ s0: inout SIMD16<Float>, _ s1: inout SIMD16<Float>,
+                                _ s2: inout SIMD16<Float>, _ s3: inout SIMD16<Float>) -> Void) {
+        precondition(slots == 4, "this update takes four state slots; the state has \(slots)")
+        ensure(index, shape: u.shape)
+        let count = u.count
+        var t0 = take(index, 0), t1 = take(index, 1), t2 = take(index, 2), t3 = take(index, 3)
+        u.data.withUnsafeMutableBufferPointer { g in
+            t0.data.withUnsafeMutableBufferPointer { s0 in
+                t1.data.withUnsafeMutableBufferPointer { s1 in
+                    t2.data.withUnsafeMutableBufferPointer { s2 in
+                        t3.data.withUnsafeMutableBufferPointer { s3 in
+                            lanes(count) { i, n in
+                                var a = load(g, i, n), b = load(s0, i, n), c = load(s1, i, n), d = load(s2, i, n), e = load(s3, i, n)
+                                body(&a, &b, &c, &d, &e)
+                                store(a, g, i, n); store(b, s0, i, n); store(c, s1, i, n); store(d, s2, i, n); store(e, s3, i, n)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        put(t0, index, 0); put(t1, index, 1); put(t2, index, 2); put(t3, index, 3)
     }
 
     /// Moves a state tensor out (leaving an empty one), so it is uniquely referenced while a
