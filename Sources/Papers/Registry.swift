@@ -3,6 +3,7 @@ import ConvexAndTheory
 import Harness
 import LowRankAdapters
 import MemoryEfficient
+import Orthogonalized
 import SharpnessAndGeneralization
 
 /// Every reproduced paper, one line each, in catalog order (family, then slug).
@@ -16,6 +17,7 @@ public let registry: [any Paper] = [
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
+    AuONPaper(),                   // Orthogonalized
 ]
 
 /// The registered paper with the given slug, if any.
