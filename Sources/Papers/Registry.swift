@@ -18,6 +18,7 @@ public let registry: [any Paper] = [
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
+    DropMuonPaper(),               // Orthogonalized
 ]
 
 /// The registered paper with the given slug, if any.
