@@ -44,6 +44,8 @@ final class DropMuonTests: XCTestCase {
         XCTAssertEqual(Double(counts[2]) / 30_000, 0.5, accuracy: 0.015)
     }
 
+    func testLeagueEntry() { XCTAssertEqual(DropMuonPaper().leagueOptimizers.map(\.name), ["drop-muon"]) }
+
     func testStopAfterFreezesTheParameters() {
         let w = Parameter("w", Tensor(shape: [2], data: [1, 1]))
         w.grad = Tensor(shape: [2], data: [1, 1])

@@ -48,7 +48,7 @@ public struct AuONPaper: Paper {
                 id: "c1a",
                 statement: "AuON's update lies in the unit spectral-norm ball (a spectral-norm trust region) on every step, without semi-orthogonalisation.",
                 source: "abstract; Section 3",
-                paperValue: "‖U‖₂ ≤ 1 (no figure)", paperSetting: "analytic",
+                paperValue: "a spectral-norm trust region (no number stated)", paperSetting: "analytic",
                 metric: "the largest spectral norm ‖U‖₂ of AuON's update direction over every matrix and every step of training (transformer, AuON at its tuned learning rate, all selection and evaluation runs at that point)",
                 rule: .bound("c1a.max_update_spectral_norm", "largest ‖U‖₂ over training", 1.0),
                 scaling: "the tiny transformer (Markov source), 300 steps (quick: 40)"),
@@ -64,7 +64,7 @@ public struct AuONPaper: Paper {
                 id: "c2",
                 statement: "AuON is computationally cheaper than Newton–Schulz orthogonalisation (linear versus at least quadratic cost).",
                 source: "abstract",
-                paperValue: "cheaper at every size (timings, no single figure)", paperSetting: "GPT-style models on GPU",
+                paperValue: "linear vs at least quadratic cost (no number in the abstract)", paperSetting: "GPT-style models on GPU",
                 metric: "the largest ratio, over square matrices of width n ∈ {64, 128, 256, 512}, of AuON's operations per step (8 per entry, no products) to Muon's counted FLOPs per step (5 Newton–Schulz steps)",
                 rule: .bound("c2.max_auon_over_muon_operations", "largest AuON / Muon operation ratio", 1.0),
                 scaling: "counted operations of one step, not timings"),
@@ -72,10 +72,11 @@ public struct AuONPaper: Paper {
                 id: "c3a",
                 statement: "AuON performs comparably to the better of AdamW and Muon.",
                 source: "abstract; Section 5",
-                paperValue: "comparable (within a few % of loss)", paperSetting: "GPT-style language model on FineWeb-Edu; vision benchmarks",
+                paperValue: "comparable (no number in the abstract)", paperSetting: "GPT-style language model on FineWeb-Edu; vision benchmarks",
                 metric: "transformer: paired difference of log final loss on fresh data (a held-out loss), AuON − the better of AdamW and Muon by selection score; digits MLP: paired difference of test accuracy in points",
                 rule: Self.comparableRule("c3a", method: "AuON", metricKey: "auon_minus_best"),
-                scaling: "tiny transformer on a Markov source (300 steps, selection on the judged loss) and the digits MLP (10 epochs, selection on validation accuracy); quick: 40 steps, 2 epochs"),
+                scaling: "tiny transformer on a Markov source (300 steps, selection on the judged loss) and the digits MLP (10 epochs, selection on validation accuracy); quick: 40 steps, 2 epochs",
+                history: [Self.c3Change(verdict: "full scale: not reproduced (transformer: +0.037 [0.024, 0.050] in log loss; MLP: within noise)")]),
             Claim(
                 id: "c3b",
                 statement: "Hybrid-AuON (one Newton–Schulz step, then AuON's rescaling) performs comparably to the better of AdamW and Muon.",
@@ -83,8 +84,16 @@ public struct AuONPaper: Paper {
                 paperValue: "comparable", paperSetting: "as c3a",
                 metric: "as c3a, for Hybrid-AuON − the better of AdamW and Muon",
                 rule: Self.comparableRule("c3b", method: "Hybrid-AuON", metricKey: "hybrid_minus_best"),
-                scaling: "as c3a"),
+                scaling: "as c3a",
+                history: [Self.c3Change(verdict: "full scale: inconclusive (transformer: +0.017 [0.011, 0.023] in log loss, straddling the margin)")]),
         ]
+    }
+
+    /// The first version of the c3 rules (one development run at full scale, before the committed ledger).
+    static func c3Change(verdict: String) -> RuleChange {
+        RuleChange(version: "development run", rule: "Non-inferiority of log final training loss with margin log 1.02 on both tasks (transformer and digits MLP), selection on that loss; grid 1e-3 to 0.3, up to 8 evaluation seeds.",
+                   verdict: verdict,
+                   why: "the digits MLP drives its training loss to 1e-3 and below, where log-loss differences between seeds span several units and say nothing about the catalog's criterion (within 1 accuracy point); the MLP is now judged on test accuracy and tuned on validation accuracy. The grid lost 1e-3 (no arm chose it) and the seed cap went from 8 to 6 to keep the run near a minute.")
     }
 
     /// Comparable on both tasks: the transformer's loss within 2% (the catalog's "within 2% val

@@ -131,6 +131,8 @@ public struct DropMuonPaper: Paper {
 
     public let sourceFile: String = #filePath
 
+    public var leagueOptimizers: [OptimizerArm] { [OptimizerArm("drop-muon") { p, h in Self.dropMuon(p, h) }] }
+
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
     }
