@@ -196,6 +196,8 @@ extension Muon {
     public static let traceFactory: TraceOptimizerFactory = { h, params in
         try h.accept(["lr", "momentum", "nesterov", "weight_decay", "weight_decouple", "ns_steps", "ns_coefficients", "ns_coeffs",
                       "eps", "adjust_lr_fn", "use_adjusted_lr", "adamw_lr", "adamw_betas", "adamw_wd", "adamw_eps"])
+        // The optimizer's own keys first (torch checks them when the optimizer is built), then the tensors' options.
+        let lr = try h.float("lr", default: 0.02), weightDecay = try h.float("weight_decay", default: 0)
         try h.acceptGroups(["use_muon": .bool])
         let momentum = try h.number("momentum", default: 0.95)
         guard momentum < 1 else {
@@ -232,7 +234,7 @@ extension Muon {
         let matrix = ScaleByMuon(momentum: Float(momentum), nesterov: try h.bool("nesterov", default: true), scaling: scaling) {
             NewtonSchulz.orthogonalize($0, coefficients: coefficients, steps: steps, eps: eps)
         }
-        return optimizer(params, learningRate: .constant(try h.float("lr", default: 0.02)), weightDecay: try h.float("weight_decay", default: 0),
+        return optimizer(params, learningRate: .constant(lr), weightDecay: weightDecay,
                          decoupled: try h.bool("weight_decouple", default: true), matrix: matrix, adamW: adamW)
     }
 }
