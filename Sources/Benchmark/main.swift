@@ -13,6 +13,8 @@ struct Options {
     var peersPath: String?
     var threads = 2
     var repeats = 10
+    /// Only the workloads whose names start with one of these prefixes (all when empty).
+    var only: [String] = []
 
     init(_ args: [String]) {
         var i = 0
@@ -26,8 +28,9 @@ struct Options {
             case "--peers": peersPath = value()
             case "--threads": threads = Int(value()) ?? { fail("--threads takes a whole number") }()
             case "--repeats": repeats = Int(value()) ?? { fail("--repeats takes a whole number") }()
+            case "--only": only = value().split(separator: ",").map(String.init)
             case "-h", "--help":
-                print("usage: reproduce-bench [--peers peers.json] [--threads T] [--repeats N]")
+                print("usage: reproduce-bench [--peers peers.json] [--threads T] [--repeats N] [--only PREFIX,...]")
                 exit(0)
             default: fail("unknown option \(args[i])")
             }
@@ -74,8 +77,11 @@ var rows: [Row] = []
 BLASThreads.set(options.threads)
 ElementwiseParallelism.threadCount = options.threads
 
+/// Whether `--only` selects the workload `name`.
+func selected(_ name: String) -> Bool { options.only.isEmpty || options.only.contains { name.hasPrefix($0) } }
+
 // sgemm/N: C = A B for square N x N float32 matrices, GFLOP/s.
-for n in [256, 512, 1024] {
+for n in [256, 512, 1024] where selected("sgemm/\(n)") {
     var rng = SeededRandom(seed: 0, path: ["bench", "sgemm", "\(n)"])
     let a = Tensor<Float>.randomNormal([n, n], using: &rng), b = Tensor<Float>.randomNormal([n, n], using: &rng)
     var c = Tensor<Float>.zeros([n, n])
@@ -87,6 +93,8 @@ for n in [256, 512, 1024] {
 
 rows += benchmarkAdamW(repeats: options.repeats)
 rows += benchmarkMLP(repeats: options.repeats)
+rows += benchmarkCNN(repeats: options.repeats)
+rows += benchmarkTransformer(repeats: options.repeats)
 
 func cell(_ x: Double?) -> String { x.map { String(format: "%.3g", $0) } ?? "—" }
 func ratio(_ row: Row, _ peer: Double?) -> String {

@@ -23,3 +23,9 @@ public let registry: [any Paper] = [
 
 /// The registered paper with the given slug, if any.
 public func paper(slug: String) -> (any Paper)? { registry.first { $0.info.slug == slug } }
+
+/// Every optimizer of `reproduce league`: the harness baselines, then each registered paper's
+/// ``Paper/leagueOptimizers`` in registry order.
+public let leagueEntries: [LeagueEntry] = LeagueRegistry.baselines + registry.flatMap { paper in
+    paper.leagueOptimizers.map { LeagueEntry($0, source: paper.info.slug) }
+}

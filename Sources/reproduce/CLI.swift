@@ -24,6 +24,8 @@ struct CLIEnvironment {
     var processors: Int = ProcessInfo.processInfo.activeProcessorCount
     /// The code excerpts reports show: those compiled into this binary (or a test's).
     var excerpts: ExcerptLibrary = compiledExcerpts
+    /// The optimizers of `reproduce league` (none in tests that do not set them: no league then).
+    var leagueEntries: [LeagueEntry] = []
     /// A line on standard output.
     var output: (String) -> Void
     /// A line on standard error.
@@ -32,7 +34,7 @@ struct CLIEnvironment {
     /// The real registry, terminal progress and the process's streams.
     static func live() -> CLIEnvironment {
         CLIEnvironment(
-            papers: registry, progress: .terminal(),
+            papers: registry, progress: .terminal(), leagueEntries: Papers.leagueEntries,
             output: { print($0) },
             errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
     }
@@ -77,6 +79,7 @@ struct Reproduce: ParsableCommand {
             IndexCommand.self,
             VerifyCommand.self,
             TraceCommand.self,
+            LeagueCommand.self,
             PlatformCommand.self,
         ])
 

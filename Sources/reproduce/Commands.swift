@@ -260,7 +260,8 @@ func runPapers(_ papers: [any Paper], options: RunOptions, environment: CLIEnvir
     for (paper, result) in zip(papers, results) {
         switch result {
         case .success(let outcome):
-            rows.append([paper.info.slug, outcome.claims.map { "\($0.claim.id) \($0.judgement.verdict.label)" }.joined(separator: ", ")])
+            let verdicts = outcome.claims.map { "\($0.claim.id) \($0.judgement.verdict.label)" }.joined(separator: ", ")
+            rows.append([paper.info.slug, verdicts.isEmpty ? "written (no claims)" : verdicts])
         case .failure(let error as ReportError):
             code = Exit.badInput
             rows.append([paper.info.slug, "not written: \(error)"])
@@ -336,8 +337,11 @@ struct VerifyCommand: ReproduceCommand, KernelSelecting {
     @OptionGroup var kernel: KernelOptions
 
     func execute(in environment: CLIEnvironment) throws -> Int32 {
-        let papers = slugs.isEmpty ? environment.papers : try select(slugs, from: environment.papers)
         let jobs = try validJobs(jobs, default: environment.processors)
+        // The league is checked like a paper (when optimizers are registered for it).
+        let candidates = environment.papers
+            + (environment.leagueEntries.isEmpty ? [] : [try makeLeague(environment.leagueEntries, only: nil, tasks: nil, jobs: jobs)] as [any Paper])
+        let papers = slugs.isEmpty ? candidates : try select(slugs, from: candidates)
         let folder = try reportsFolder(out)
         // Every ledger is read before any paper runs: a missing or unreadable one is bad input,
         // said at once rather than after the whole suite.
@@ -345,7 +349,7 @@ struct VerifyCommand: ReproduceCommand, KernelSelecting {
             let slug = paper.info.slug
             guard try Ledger.load(slug: slug, from: folder)?.quick != nil else {
                 throw BadInput("no committed quick-scale ledger \(Ledger.url(slug: slug, in: folder).standardizedFileURL.path) "
-                               + "(run verify in the checkout, or pass --out; write one with: reproduce run \(slug) --scale quick)")
+                               + "(run verify in the checkout, or pass --out; write one with: reproduce \(paper.runArguments.joined(separator: " ")) --scale quick)")
             }
         }
         BLASThreads.set(1)

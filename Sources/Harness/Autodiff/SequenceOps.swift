@@ -30,67 +30,83 @@ extension Tape {
     /// Pullback, with `x̂` the normalised input and `r = 1/√(σ² + ε)`:
     /// `dx = r (dx̂ - mean(dx̂) - x̂ · mean(dx̂ ⊙ x̂))`, `dx̂ = dy ⊙ gain`.
     public func layerNorm(_ x: Variable<S>, gain: Variable<S>, bias: Variable<S>, epsilon: S = 1e-5) -> Variable<S> {
-        let d = x.shape.last!, rows = x.value.count / max(d, 1)
+        let d = x.shape.last!, rows = x.value.count / max(d, 1), n = x.value.count
         precondition(gain.value.count == d && bias.value.count == d, "layerNorm: gain/bias for width \(d)")
-        var normalized = x.value
+        var normalized = [S](unsafeUninitializedCapacity: n) { _, count in count = n }   // every element written below
         var rstd = [S](repeating: 0, count: rows)
-        var out = x.value
-        normalized.data.withUnsafeMutableBufferPointer { nn in
-            out.data.withUnsafeMutableBufferPointer { oo in
-                gain.value.data.withUnsafeBufferPointer { gg in
-                    bias.value.data.withUnsafeBufferPointer { bb in
-                        for r in 0..<rows {
-                            let row = nn.baseAddress! + r * d, o = oo.baseAddress! + r * d
-                            var mean: S = 0
-                            for j in 0..<d { mean += row[j] }
-                            mean /= S(d)
-                            var variance: S = 0
-                            for j in 0..<d { let c = row[j] - mean; variance += c * c }
-                            variance /= S(d)
-                            let inv = 1 / (variance + epsilon).squareRoot()
-                            rstd[r] = inv
-                            for j in 0..<d {
-                                row[j] = (row[j] - mean) * inv
-                                o[j] = row[j] * gg[j] + bb[j]
-                            }
-                        }
+        var out = [S](unsafeUninitializedCapacity: n) { _, count in count = n }
+        x.value.data.withUnsafeBufferPointer { xx in
+        normalized.withUnsafeMutableBufferPointer { nn in
+        out.withUnsafeMutableBufferPointer { oo in
+        gain.value.data.withUnsafeBufferPointer { gg in
+        bias.value.data.withUnsafeBufferPointer { bb in
+            // Four rows at a time: each row's sums run in the same order as one row alone would
+            // (so the bits are the same), but four independent chains keep the adder busy.
+            for r in stride(from: 0, to: rows, by: 4) {
+                let input = RowQuad(xx.baseAddress!, row: r, rows: rows, width: d)
+                var sum = SIMD4<S>()
+                for j in 0..<d { sum += input[j] }
+                let mean = sum / S(d)
+                var squares = SIMD4<S>()
+                for j in 0..<d { let c = input[j] - mean; squares += c * c }
+                let variance = squares / S(d)
+                let inv = 1 / (variance + epsilon).squareRoot()
+                for k in 0..<input.count {
+                    let a = xx.baseAddress! + (r + k) * d, row = nn.baseAddress! + (r + k) * d, o = oo.baseAddress! + (r + k) * d
+                    let m = mean[k], i = inv[k]
+                    rstd[r + k] = i
+                    for j in 0..<d {
+                        let xh = (a[j] - m) * i
+                        row[j] = xh
+                        o[j] = xh * gg[j] + bb[j]
                     }
                 }
             }
-        }
+        } } } } }
         let xhat = normalized
-        return record(out, inputs: [x, gain, bias]) { tape, g in
+        return record(Tensor(shape: x.shape, data: out), inputs: [x, gain, bias]) { tape, g in
             if tape.needsGradient(gain) || tape.needsGradient(bias) {
                 var dg = [S](repeating: 0, count: d), db = [S](repeating: 0, count: d)
-                for r in 0..<rows { for j in 0..<d {
-                    let gv = g.data[r * d + j]
-                    dg[j] += gv * xhat.data[r * d + j]
-                    db[j] += gv
-                } }
+                g.data.withUnsafeBufferPointer { gp in
+                xhat.withUnsafeBufferPointer { xh in
+                dg.withUnsafeMutableBufferPointer { dgp in
+                db.withUnsafeMutableBufferPointer { dbp in
+                    for r in 0..<rows {
+                        let gr = gp.baseAddress! + r * d, xr = xh.baseAddress! + r * d
+                        for j in 0..<d {
+                            let gv = gr[j]
+                            dgp[j] += gv * xr[j]
+                            dbp[j] += gv
+                        }
+                    }
+                } } } }
                 tape.accumulate(gain, Tensor(shape: gain.shape, data: dg))
                 tape.accumulate(bias, Tensor(shape: bias.shape, data: db))
             }
             guard tape.needsGradient(x) else { return }
-            var dx = g
-            dx.data.withUnsafeMutableBufferPointer { dd in
-                xhat.data.withUnsafeBufferPointer { xh in
-                    gain.value.data.withUnsafeBufferPointer { gg in
-                        for r in 0..<rows {
-                            let row = dd.baseAddress! + r * d, xr = xh.baseAddress! + r * d
-                            var meanD: S = 0, meanDX: S = 0
-                            for j in 0..<d {
-                                let v = row[j] * gg[j]
-                                row[j] = v
-                                meanD += v
-                                meanDX += v * xr[j]
-                            }
-                            meanD /= S(d); meanDX /= S(d)
-                            for j in 0..<d { row[j] = rstd[r] * (row[j] - meanD - xr[j] * meanDX) }
-                        }
+            var dx = [S](unsafeUninitializedCapacity: n) { _, count in count = n }   // every element written below
+            g.data.withUnsafeBufferPointer { gp in
+            dx.withUnsafeMutableBufferPointer { dd in
+            xhat.withUnsafeBufferPointer { xh in
+            gain.value.data.withUnsafeBufferPointer { gg in
+                for r in stride(from: 0, to: rows, by: 4) {
+                    let upstream = RowQuad(gp.baseAddress!, row: r, rows: rows, width: d)
+                    let normalizedRows = RowQuad(xh.baseAddress!, row: r, rows: rows, width: d)
+                    var meanD = SIMD4<S>(), meanDX = SIMD4<S>()
+                    for j in 0..<d {
+                        let v = upstream[j] * gg[j]
+                        meanD += v
+                        meanDX += v * normalizedRows[j]
+                    }
+                    meanD /= S(d); meanDX /= S(d)
+                    for k in 0..<upstream.count {
+                        let gr = gp.baseAddress! + (r + k) * d, row = dd.baseAddress! + (r + k) * d, xr = xh.baseAddress! + (r + k) * d
+                        let inv = rstd[r + k], md = meanD[k], mdx = meanDX[k]
+                        for j in 0..<d { row[j] = inv * (gr[j] * gg[j] - md - xr[j] * mdx) }
                     }
                 }
-            }
-            tape.accumulate(x, dx)
+            } } } }
+            tape.accumulate(x, Tensor(shape: x.shape, data: dx))
         }
     }
 
@@ -197,4 +213,25 @@ extension Tape {
         let m = Tensor(shape: x.shape, data: mask)
         return record(x.value * m, input: x) { tape, g in tape.accumulate(x, g * m) }
     }
+}
+
+/// Up to four consecutive rows of a row-major matrix, read a column at a time as one
+/// `SIMD4` (rows past the end repeat the first; their lanes are ignored).
+@usableFromInline
+struct RowQuad<S: TensorScalar> {
+    let p0: UnsafePointer<S>, p1: UnsafePointer<S>, p2: UnsafePointer<S>, p3: UnsafePointer<S>
+    /// How many of the four rows exist.
+    let count: Int
+
+    @inline(__always)
+    init(_ base: UnsafePointer<S>, row r: Int, rows: Int, width d: Int) {
+        count = min(4, rows - r)
+        p0 = base + r * d
+        p1 = count > 1 ? p0 + d : p0
+        p2 = count > 2 ? p0 + 2 * d : p0
+        p3 = count > 3 ? p0 + 3 * d : p0
+    }
+
+    @inline(__always)
+    subscript(j: Int) -> SIMD4<S> { SIMD4(p0[j], p1[j], p2[j], p3[j]) }
 }

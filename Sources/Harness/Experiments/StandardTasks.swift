@@ -221,13 +221,23 @@ public enum StandardTasks {
             var diverged = false
             let every = max(steps / 50, 1)
             for step in 0...steps {
-                let f = objective(x.value.data, &gradient)
+                // Through `step`, so an optimizer that evaluates the gradient more than once per
+                // step (SAM at its perturbed point, a line search) does so, and pays for it. The
+                // loss of the step is its first evaluation, at the current point.
+                var f = Double.nan, evaluated = false
+                if step < steps {
+                    _ = optimizer.step {
+                        CostMeter.countGradientEvaluations()
+                        let value = objective(x.value.data, &gradient)
+                        if !evaluated { f = value; evaluated = true }
+                        x.grad.data = gradient
+                        return Float(value)
+                    }
+                } else {
+                    f = objective(x.value.data, &gradient)
+                }
                 if step % every == 0 || step == steps { losses.append(f); recorded.append(step) }
                 if !f.isFinite || abs(f) > 1e30 { diverged = true; break }
-                if step == steps { break }
-                x.grad.data = gradient
-                CostMeter.countGradientEvaluations()
-                optimizer.applyGradients()
             }
             let final = diverged ? .nan : losses.last!
             return finish(losses: losses, steps: recorded, final: final, diverged: diverged, stateBytes: optimizer.stateBytes,

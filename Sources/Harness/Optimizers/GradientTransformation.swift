@@ -140,7 +140,8 @@ public final class ChainedOptimizer: Optimizer {
 
 // MARK: - Parallel elementwise work
 
-/// How many threads elementwise optimizer kernels may use on large tensors.
+/// How many threads elementwise optimizer kernels (and costly elementwise ops such as GELU) may
+/// use on large tensors.
 ///
 /// The default is 1 because papers run in parallel, one per core; the benchmark sets 2. Work is
 /// split into contiguous chunks whose boundaries are multiples of 16, so each element goes
@@ -151,11 +152,13 @@ public enum ElementwiseParallelism {
     /// Tensors smaller than this run on the calling thread.
     public static let minimumParallelCount = 1 << 18
 
-    /// Calls `body` on disjoint ranges covering `0..<count`, concurrently when worthwhile.
+    /// Calls `body` on disjoint ranges covering `0..<count`, concurrently when worthwhile:
+    /// when there are at least `minimumCount` elements (lower it for costly elements, such as
+    /// one `erf` each).
     @inlinable
-    public static func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(count: Int, minimumCount: Int = minimumParallelCount, _ body: (Range<Int>) -> Void) {
         let threads = threadCount
-        guard threads > 1, count >= minimumParallelCount else {
+        guard threads > 1, count >= minimumCount else {
             body(0..<count)
             return
         }

@@ -44,9 +44,10 @@ public struct PaperOutcome: Sendable {
         (run.setup + run.results).flatMap(\.figures)
     }
 
-    /// `reproduce run <slug> --scale S`, plus every option that differs from its default.
+    /// `reproduce run <slug> --scale S` (the paper's ``Paper/runArguments``), plus every option
+    /// that differs from its default.
     public var command: String {
-        var parts = ["reproduce", "run", info.slug, "--scale", context.scale.rawValue]
+        var parts = ["reproduce"] + paper.runArguments + ["--scale", context.scale.rawValue]
         if let seeds = context.seedsOverride { parts += ["--seeds", "\(seeds)"] }
         if context.seed != 0 { parts += ["--seed", "\(context.seed)"] }
         return parts.joined(separator: " ")

@@ -69,12 +69,16 @@ public protocol Paper: Sendable {
     /// league tunes the learning rate `h.learningRate` over its shared grid. Registering the paper
     /// adds the rows. Name them in lower case as `reproduce trace` does.
     var leagueOptimizers: [OptimizerArm] { get }
+    /// The `reproduce` arguments that run this (default `run <slug>`), for the report's
+    /// "Reproduce" line; the scale and seed options are added to them.
+    var runArguments: [String] { get }
 }
 
 extension Paper {
     public func meaning(_ claims: [ClaimOutcome]) -> String { defaultMeaning(claims) }
     public var traceOptimizers: [String: TraceOptimizerFactory] { [:] }
     public var leagueOptimizers: [OptimizerArm] { [] }
+    public var runArguments: [String] { ["run", info.slug] }
 
     /// One sentence per verdict kind, naming the claims: the fallback "What this means".
     public func defaultMeaning(_ claims: [ClaimOutcome]) -> String {

@@ -40,8 +40,9 @@ public struct IndexEntry: Sendable {
     }
 }
 
-/// Renders `Reports/README.md` for the registered papers, in registry order.
-public func renderIndex(_ entries: [IndexEntry]) -> String {
+/// Renders `Reports/README.md` for the registered papers, in registry order, with a link to the
+/// optimizer league when its ledger exists.
+public func renderIndex(_ entries: [IndexEntry], league: Bool = false) -> String {
     var counts = [Int](repeating: 0, count: verdictOrder.count)
     for entry in entries {
         for verdict in entry.verdicts {
@@ -60,6 +61,13 @@ public func renderIndex(_ entries: [IndexEntry]) -> String {
         |---|---|
 
         """
+    if league {
+        text = text.replacingOccurrences(of: "\n\n## Verdicts", with: """
+             The [optimizer league](league.md) ranks every registered optimizer on the standard tasks.
+
+            ## Verdicts
+            """)
+    }
     for (label, count) in zip(verdictOrder, counts) { text += "| \(label) | \(count) |\n" }
     text += "\nCounts are at full scale; a paper with only a quick-scale run is counted at quick scale.\n"
     var reasons = [String: Int]()
@@ -93,5 +101,6 @@ public func writeIndex(papers: [any Paper], folder: URL) throws {
     let entries = try papers.map { paper in
         IndexEntry(info: paper.info, claimIDs: paper.claims.map(\.id), ledger: try Ledger.load(slug: paper.info.slug, from: folder))
     }
-    try AtomicFile.write(renderIndex(entries), to: folder.appendingPathComponent("README.md"))
+    let league = FileManager.default.fileExists(atPath: Ledger.url(slug: "league", in: folder).path)
+    try AtomicFile.write(renderIndex(entries, league: league), to: folder.appendingPathComponent("README.md"))
 }

@@ -69,34 +69,8 @@ public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment
     head += "\n\n" + info.summary.trimmingCharacters(in: .whitespacesAndNewlines)
     sections.append(head)
 
-    let hasHistory = outcome.claims.contains { !$0.claim.history.isEmpty }
-    var claims = "## Claims\n\n"
-    claims += "Measured at **\(outcome.context.scale.rawValue)** scale, seed \(outcome.context.seed). "
-    claims += "Each verdict is computed from the measurement by the claim's rule (below), built from the harness's decision types"
-    claims += hasHistory ? "; a rule changed after a run shows its earlier version, the verdict under it and why it changed.\n\n"
-                         : " and fixed before the run.\n\n"
-    claims += "| Claim | Statement | Verdict |\n|---|---|---|\n"
-    for c in outcome.claims {
-        claims += "| " + [c.claim.id, c.claim.statement, "**\(c.judgement.verdict.display)**"].map(markdownCell).joined(separator: " | ") + " |\n"
-    }
-    claims += "\n### What this means\n\n" + paper.meaning(outcome.claims).trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
-    claims += "\n### Paper vs ours\n\n| Claim | Paper | Paper's setting | Ours | Our setting |\n|---|---|---|---|---|\n"
-    for c in outcome.claims {
-        let cells = [c.claim.id, c.claim.paperValue, c.claim.paperSetting, c.judgement.measured, c.claim.scaling]
-        claims += "| " + cells.map(markdownCell).joined(separator: " | ") + " |\n"
-    }
-    for c in outcome.claims {
-        claims += "\n### \(c.claim.id): \(c.judgement.verdict.display)\n\n"
-        claims += "*Source: \(c.claim.source).*\n\n"
-        claims += "**Metric.** \(c.claim.metric)\n\n**Rule.** \(c.claim.rule.text)\n"
-        if case .notTestable(let reason) = c.judgement.verdict, !c.claim.rule.text.contains(reason) {
-            claims += "\n**Why not testable on CPU.** \(reason)\n"
-        }
-        for change in c.claim.history {
-            claims += "\n**Rule history (\(change.version)).** Earlier rule: \(change.rule) Verdict under it: \(change.verdict). Why it changed: \(change.why)\n"
-        }
-    }
-    sections.append(claims.trimmingCharacters(in: .newlines))
+    // A run without claims (the league) has no claims section.
+    if !outcome.claims.isEmpty { sections.append(claimsSection(outcome)) }
 
     let blocks = { (title: String, list: [ReportBlock]) -> String in
         ([title] + list.map { $0.markdown(slug: slug) }).joined(separator: "\n\n")
@@ -139,4 +113,38 @@ public func renderReport(_ outcome: PaperOutcome, environment: ReportEnvironment
         | CPU | \(markdownCell(environment.cpu)) |
         """)
     return gitHubSafeMath(sections.joined(separator: "\n\n")) + "\n"
+}
+
+/// The claims section: the table with verdicts, what they mean, the paper beside ours, and each
+/// claim's rule with its history.
+private func claimsSection(_ outcome: PaperOutcome) -> String {
+    let paper = outcome.paper
+    let hasHistory = outcome.claims.contains { !$0.claim.history.isEmpty }
+    var claims = "## Claims\n\n"
+    claims += "Measured at **\(outcome.context.scale.rawValue)** scale, seed \(outcome.context.seed). "
+    claims += "Each verdict is computed from the measurement by the claim's rule (below), built from the harness's decision types"
+    claims += hasHistory ? "; a rule changed after a run shows its earlier version, the verdict under it and why it changed.\n\n"
+                         : " and fixed before the run.\n\n"
+    claims += "| Claim | Statement | Verdict |\n|---|---|---|\n"
+    for c in outcome.claims {
+        claims += "| " + [c.claim.id, c.claim.statement, "**\(c.judgement.verdict.display)**"].map(markdownCell).joined(separator: " | ") + " |\n"
+    }
+    claims += "\n### What this means\n\n" + paper.meaning(outcome.claims).trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+    claims += "\n### Paper vs ours\n\n| Claim | Paper | Paper's setting | Ours | Our setting |\n|---|---|---|---|---|\n"
+    for c in outcome.claims {
+        let cells = [c.claim.id, c.claim.paperValue, c.claim.paperSetting, c.judgement.measured, c.claim.scaling]
+        claims += "| " + cells.map(markdownCell).joined(separator: " | ") + " |\n"
+    }
+    for c in outcome.claims {
+        claims += "\n### \(c.claim.id): \(c.judgement.verdict.display)\n\n"
+        claims += "*Source: \(c.claim.source).*\n\n"
+        claims += "**Metric.** \(c.claim.metric)\n\n**Rule.** \(c.claim.rule.text)\n"
+        if case .notTestable(let reason) = c.judgement.verdict, !c.claim.rule.text.contains(reason) {
+            claims += "\n**Why not testable on CPU.** \(reason)\n"
+        }
+        for change in c.claim.history {
+            claims += "\n**Rule history (\(change.version)).** Earlier rule: \(change.rule) Verdict under it: \(change.verdict). Why it changed: \(change.why)\n"
+        }
+    }
+    return claims.trimmingCharacters(in: .newlines)
 }

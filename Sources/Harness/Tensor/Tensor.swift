@@ -225,7 +225,10 @@ public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, transposeA: 
     let kb = transposeB ? b.shape[1] : b.shape[0]
     let n = transposeB ? b.shape[0] : b.shape[1]
     precondition(k == kb, "matmul inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
-    var c = Tensor<S>.zeros([m, n])
+    // With k > 0 and beta = 0, BLAS writes every element of C without reading it (C "need not be
+    // set on input"), so the output is not zero-filled first.
+    var c = k > 0 ? Tensor<S>(shape: [m, n], data: [S](unsafeUninitializedCapacity: m * n) { _, count in count = m * n })
+                  : Tensor<S>.zeros([m, n])
     gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB, alpha: 1, beta: 0)
     return c
 }

@@ -661,9 +661,15 @@ extension AdamPaper {
     }
 }
 
-// MARK: - `reproduce trace`
+// MARK: - `reproduce trace` and the league
 
 extension AdamPaper {
+    /// AdaMax in `reproduce league` (Adam itself is a harness baseline there).
+    public var leagueOptimizers: [OptimizerArm] {
+        [OptimizerArm("adamax") { p, h in ChainedOptimizer(p, transforms: Chains.adamax(), learningRate: .constant(Float(h.learningRate))) }]
+    }
+
+
     /// `adamax` for `reproduce trace`, with torch.optim.Adamax's keywords and defaults.
     public var traceOptimizers: [String: TraceOptimizerFactory] {
         ["adamax": { h, params in

@@ -287,6 +287,14 @@ public struct SharpnessAwareMinimization: Paper {
     /// `reproduce trace` runs SAM around any harness baseline (the golden files use torch's SGD).
     public var traceOptimizers: [String: TraceOptimizerFactory] { ["sam": SAM.traceFactory] }
 
+    /// SAM in `reproduce league`: around SGD with Nesterov momentum 0.9, at the paper's usual
+    /// ρ = 0.05; it pays two gradient evaluations per step there.
+    public var leagueOptimizers: [OptimizerArm] {
+        [OptimizerArm("sam") { p, h in
+            SAM(base: ChainedOptimizer.sgd(p, learningRate: .constant(Float(h.learningRate)), momentum: 0.9, nesterov: true), rho: 0.05)
+        }]
+    }
+
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
     }
