@@ -174,10 +174,15 @@ public struct AuONPaper: Paper {
 
     public let sourceFile: String = #filePath
 
+    /// Muon (the harness's) and AuON for `reproduce league`, as in c3: the output layer and the
+    /// non-matrix tensors take Adam at the official script's fixed setting; the league tunes the
+    /// matrices' learning rate.
     public var leagueOptimizers: [OptimizerArm] {
         [
-            OptimizerArm("muon") { p, h in Muon.optimizer(p, learningRate: .constant(Float(h.learningRate))) },
-            OptimizerArm("auon") { p, h in Muon.optimizer(p, learningRate: .constant(Float(h.learningRate)), matrix: AuON.scaling()) },
+            OptimizerArm("muon") { p, h in Muon.optimizer(Self.withHead(p), learningRate: .constant(Float(h.learningRate)), adamW: Self.auxiliary) },
+            OptimizerArm("auon") { p, h in
+                Muon.optimizer(Self.withHead(p), learningRate: .constant(Float(h.learningRate)), matrix: AuON.scaling(), adamW: Self.auxiliary)
+            },
         ]
     }
 
