@@ -174,16 +174,24 @@ public struct AuONPaper: Paper {
 
     public let sourceFile: String = #filePath
 
-    /// Muon (the harness's) and AuON for `reproduce league`, as in c3: the output layer and the
-    /// non-matrix tensors take Adam at the official script's fixed setting; the league tunes the
-    /// matrices' learning rate.
+    /// Muon (the harness's) and AuON for `reproduce league`. The league tunes one learning rate,
+    /// so the Adam group (vectors, embeddings, the output layer) takes the same rate as the
+    /// matrices; on a problem without a hidden matrix (the quadratic, Rosenbrock) the row is Adam's.
     public var leagueOptimizers: [OptimizerArm] {
         [
-            OptimizerArm("muon") { p, h in Muon.optimizer(Self.withHead(p), learningRate: .constant(Float(h.learningRate)), adamW: Self.auxiliary) },
+            OptimizerArm("muon") { p, h in
+                Muon.optimizer(Self.withHead(p), learningRate: .constant(Float(h.learningRate)), adamW: Self.leagueAuxiliary(h))
+            },
             OptimizerArm("auon") { p, h in
-                Muon.optimizer(Self.withHead(p), learningRate: .constant(Float(h.learningRate)), matrix: AuON.scaling(), adamW: Self.auxiliary)
+                Muon.optimizer(Self.withHead(p), learningRate: .constant(Float(h.learningRate)), matrix: AuON.scaling(),
+                               adamW: Self.leagueAuxiliary(h))
             },
         ]
+    }
+
+    /// The league's Adam group: the official script's β and ε at the tuned learning rate.
+    static func leagueAuxiliary(_ h: Hyperparameters) -> Muon.AuxiliaryAdamW {
+        Muon.AuxiliaryAdamW(learningRate: Float(h.learningRate), beta1: 0.8, beta2: 0.95, eps: 1e-10)
     }
 
     public func run(_ context: RunContext) throws -> PaperRun {

@@ -131,7 +131,10 @@ public struct DropMuonPaper: Paper {
 
     public let sourceFile: String = #filePath
 
-    public var leagueOptimizers: [OptimizerArm] { [OptimizerArm("drop-muon") { p, h in Self.dropMuon(p, h) }] }
+    /// Drop-Muon for `reproduce league`, its Adam group at the tuned rate as the league's `muon`.
+    public var leagueOptimizers: [OptimizerArm] {
+        [OptimizerArm("drop-muon") { p, h in Self.dropMuon(p, h, adamW: AuONPaper.leagueAuxiliary(h)) }]
+    }
 
     public func run(_ context: RunContext) throws -> PaperRun {
         try run(context, settings: Settings(context))
@@ -238,14 +241,14 @@ extension DropMuonPaper {
         }
     }
 
-    static func muon(_ p: [Parameter], _ h: Hyperparameters) -> ChainedOptimizer {
-        Muon.optimizer(p, learningRate: .constant(Float(h.learningRate)), adamW: AuONPaper.auxiliary)
+    static func muon(_ p: [Parameter], _ h: Hyperparameters, adamW: Muon.AuxiliaryAdamW = AuONPaper.auxiliary) -> ChainedOptimizer {
+        Muon.optimizer(p, learningRate: .constant(Float(h.learningRate)), adamW: adamW)
     }
 
     static let cutoffStream = SeededRandom(seed: 0, path: ["drop-muon", "cutoff"])
 
-    static func dropMuon(_ p: [Parameter], _ h: Hyperparameters) -> DropMuon {
-        let layers = DropMuon.layers(of: AuONPaper.withHead(p)).map { muon($0, h) }
+    static func dropMuon(_ p: [Parameter], _ h: Hyperparameters, adamW: Muon.AuxiliaryAdamW = AuONPaper.auxiliary) -> DropMuon {
+        let layers = DropMuon.layers(of: AuONPaper.withHead(p)).map { muon($0, h, adamW: adamW) }
         return DropMuon(layers: layers, probabilities: [Double](repeating: 1 / Double(layers.count), count: layers.count),
                         rng: cutoffStream)
     }
