@@ -3,6 +3,7 @@ import ConvexAndTheory
 import Harness
 import LowRankAdapters
 import MemoryEfficient
+import Orthogonalized
 import SharpnessAndGeneralization
 
 /// Every reproduced paper, one line each, in catalog order (family, then slug).
@@ -18,6 +19,8 @@ public let registry: [any Paper] = [
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
+    AuONPaper(),                   // Orthogonalized
+    DropMuonPaper(),               // Orthogonalized
 ]
 
 /// The registered paper with the given slug, if any.

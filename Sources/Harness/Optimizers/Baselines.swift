@@ -107,7 +107,8 @@ extension ChainedOptimizer {
 /// or ill-typed hyperparameter.
 public typealias TraceOptimizerFactory = (_ hyperparameters: TraceHyperparameters, _ parameters: [Parameter]) throws -> any Optimizer
 
-/// The harness baselines by project name, with torch.optim's keywords and defaults.
+/// The harness baselines by project name, with torch.optim's keywords and defaults (Muon: see
+/// ``Muon/traceFactory``).
 /// `Papers.traceOptimizers` extends this table with paper-specific optimizers.
 public let baselineTraceOptimizers: [String: TraceOptimizerFactory] = [
     "sgd": { h, params in
@@ -154,4 +155,5 @@ public let baselineTraceOptimizers: [String: TraceOptimizerFactory] = [
                                       eps: try h.float("eps", default: 1e-8), weightDecay: try h.float("weight_decay", default: 0.01),
                                       amsgrad: try h.bool("amsgrad", default: false))
     },
+    "muon": Muon.traceFactory,
 ]
