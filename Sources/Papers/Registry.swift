@@ -12,6 +12,7 @@ import SharpnessAndGeneralization
 /// `families`).
 public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
+    AdaBeliefPaper(),              // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
