@@ -241,6 +241,22 @@ final class ProtocolV2Tests: XCTestCase {
         XCTAssertEqual(state.bytes, 2 * (3 + 16 + 37) * 4)
     }
 
+    /// The three-slot pass keeps each slot's values apart, across full lanes and the tail, and
+    /// carries them over to the next call.
+    func testPerTensorStateThreeSlots() {
+        let state = PerTensorState(slots: 3)
+        for count in [5, 16, 35] {
+            for _ in 0..<2 {
+                var u = Tensor<Float>(shape: [count], data: (0..<count).map { Float($0) })
+                state.update(&u, index: count, { g, a, b, c in a = a + g; b = b + 2 * g; c = g - c; g = a + b + c })
+            }
+            XCTAssertEqual(state[count][0].data, (0..<count).map { 2 * Float($0) })
+            XCTAssertEqual(state[count][1].data, (0..<count).map { 4 * Float($0) })
+            XCTAssertEqual(state[count][2].data, (0..<count).map { _ in 0 })
+        }
+        XCTAssertEqual(state.bytes, 3 * (5 + 16 + 35) * 4)
+    }
+
     func testSchedules() {
         let cosine = LearningRate.cosine(peak: 1, steps: 10)
         XCTAssertEqual(cosine(1), 1)
