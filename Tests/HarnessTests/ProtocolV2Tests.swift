@@ -334,6 +334,34 @@ final class ProtocolV2Tests: XCTestCase {
         }
     }
 
+    /// The regret comparator's box minimiser: the clamped solution when the free one leaves the box
+    /// (G = [[2, 1], [1, 2]], m = (9, 0): free optimum (6, −3); in [−2, 2]² the minimiser is (2, −1)),
+    /// and the free solution when it lies inside.
+    func testRegretComparatorBoxMinimizer() {
+        let gram = Tensor<Double>(shape: [2, 2], data: [2, 1, 1, 2])
+        let outside = OnlineRegret.boxMinimizer(gram, Tensor(shape: [2, 1], data: [9, 0]), bound: 2)
+        XCTAssertEqual(outside[0], 2, accuracy: 1e-12)
+        XCTAssertEqual(outside[1], -1, accuracy: 1e-12)
+        let inside = OnlineRegret.boxMinimizer(gram, Tensor(shape: [2, 1], data: [1, 1]), bound: 2)
+        XCTAssertEqual(inside[0], 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(inside[1], 1.0 / 3, accuracy: 1e-12)
+    }
+
+    /// The MNIST-1D MLP with another activation is the same task (data, initial point) with another
+    /// nonlinearity: its own key, and a different first training loss from the same trial.
+    func testMNIST1DActivationVariant() throws {
+        let context = RunContext(scale: .quick, slug: "test")
+        let relu = try StandardTasks.mlpMNIST1D(context), tanh = try StandardTasks.mlpMNIST1D(context, activation: .tanh)
+        XCTAssertEqual(relu.key, "mlp_mnist1d")
+        XCTAssertEqual(tanh.key, "mlp_mnist1d_tanh")
+        let experiment = Experiment(context: context, claim: "s", arms: [], selectionSeeds: 1, evaluationSeeds: 1, rule: .lowest("final training loss"))
+        let trial = experiment.trial(arm: "sgd", hyperparameters: Hyperparameters(["lr": 0]), phase: .evaluation, repetition: 0)
+        let make: OptimizerFactory = { p, h in ChainedOptimizer.sgd(p, learningRate: .constant(Float(h.learningRate))) }
+        let a = relu.train(trial, make), b = tanh.train(trial, make)
+        XCTAssertNotEqual(a.losses.first!, b.losses.first!)
+        XCTAssertEqual(a.losses.first!, a.losses.last!, "lr 0 leaves the ReLU network where it started")
+    }
+
     /// The template runs every arm on every task with the same grid and logs each tuned arm.
     func testComparisonTemplateRunsEveryArmOnEveryTask() throws {
         let context = RunContext(scale: .quick, slug: "test")
