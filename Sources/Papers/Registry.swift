@@ -13,6 +13,7 @@ import SharpnessAndGeneralization
 public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
     AdaBeliefPaper(),              // AdaptiveMethods
+    DiffGradPaper(),               // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
