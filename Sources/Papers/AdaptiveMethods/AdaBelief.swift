@@ -129,9 +129,9 @@ public struct AdaBeliefPaper: Paper {
 
         $\epsilon$ enters twice, as in the official code: added to $s_t$ at every step (so it accumulates \#
         to about $\epsilon/(1-\beta_2)$) and to the denominator; the default is $\epsilon=10^{-16}$ \#
-        ($10^{-8}$ in Adam). If $g_t$ stays close to $m_t$, $s_t$ is tiny and the step approaches its \#
-        largest, $\alpha\,\hat m_t/\epsilon$-bounded only by how small the deviations are; if $g_t$ \#
-        swings around $m_t$, $s_t\approx\mathrm{Var}(g)$ and the step shrinks. Adam, whose $v_t$ sees \#
+        ($10^{-8}$ in Adam). If $g_t$ stays close to $m_t$, $s_t$ is tiny and the step is large (limited \#
+        only by how small the deviations are, and by $\epsilon$); if $g_t$ swings around $m_t$, \#
+        $s_t\approx\mathrm{Var}(g)$ and the step shrinks. Adam, whose $v_t$ sees \#
         only $g_t^2$, takes the same step size in both cases.
 
         **Options.** The official package and pytorch-optimizer decouple weight decay as AdamW does \#
