@@ -102,7 +102,7 @@ public struct DiffGradPaper: Paper {
         var text = verdict("c1") == .reproduced
             ? "The friction coefficient does what the paper says on streams built for it: half of Adam's step for a gradient that stays put, nearly Adam's for one that swings. "
             : "The friction mechanism came out \(verdict("c1").display). "
-        text += "The diagnostic table shows how far ξ moves from 1/2 on a real network's gradients: wherever it stays near 1/2, diffGrad is Adam at half the learning rate, a difference the learning-rate tuning absorbs. "
+        text += "The diagnostic table shows how far ξ moves from 1/2 on a real network's gradients: wherever it stays near 1/2, diffGrad is Adam at half the learning rate, so a gap between the tuned arms can come from where each lands on the learning-rate grid rather than from the friction (see the deviations). "
         text += verdict("c2") == .notReproduced
             ? "The O(√T) regret bound fails on at least one problem that meets the theorem's assumptions. "
             : "The regret claim is \(verdict("c2").display). "
