@@ -11,8 +11,8 @@ import SharpnessAndGeneralization
 /// add one line here (a new family also gets its `import` here and its name in Package.swift's
 /// `families`).
 public let registry: [any Paper] = [
-    AdamPaper(),                   // AdaptiveMethods
     AdaBeliefPaper(),              // AdaptiveMethods
+    AdamPaper(),                   // AdaptiveMethods
     DiffGradPaper(),               // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
