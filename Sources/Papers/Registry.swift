@@ -12,8 +12,10 @@ import SharpnessAndGeneralization
 /// add one line here (a new family also gets its `import` here and its name in Package.swift's
 /// `families`).
 public let registry: [any Paper] = [
+    AdaBeliefPaper(),              // AdaptiveMethods
     AdamPaper(),                   // AdaptiveMethods
     AdanPaper(),                   // AdaptiveMethods
+    DiffGradPaper(),               // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters

@@ -241,6 +241,22 @@ final class ProtocolV2Tests: XCTestCase {
         XCTAssertEqual(state.bytes, 2 * (3 + 16 + 37) * 4)
     }
 
+    /// The three-slot pass keeps each slot's values apart, across full lanes and the tail, and
+    /// carries them over to the next call.
+    func testPerTensorStateThreeSlots() {
+        let state = PerTensorState(slots: 3)
+        for count in [5, 16, 35] {
+            for _ in 0..<2 {
+                var u = Tensor<Float>(shape: [count], data: (0..<count).map { Float($0) })
+                state.update(&u, index: count, { g, a, b, c in a = a + g; b = b + 2 * g; c = g - c; g = a + b + c })
+            }
+            XCTAssertEqual(state[count][0].data, (0..<count).map { 2 * Float($0) })
+            XCTAssertEqual(state[count][1].data, (0..<count).map { 4 * Float($0) })
+            XCTAssertEqual(state[count][2].data, (0..<count).map { _ in 0 })
+        }
+        XCTAssertEqual(state.bytes, 3 * (5 + 16 + 35) * 4)
+    }
+
     func testSchedules() {
         let cosine = LearningRate.cosine(peak: 1, steps: 10)
         XCTAssertEqual(cosine(1), 1)
@@ -316,6 +332,34 @@ final class ProtocolV2Tests: XCTestCase {
             XCTAssertEqual(a.metric("log final training loss")!, log(a.metric("final training loss")!), accuracy: 1e-12)
             XCTAssertNotNil(a.metric("test loss"))
         }
+    }
+
+    /// The regret comparator's box minimiser: the clamped solution when the free one leaves the box
+    /// (G = [[2, 1], [1, 2]], m = (9, 0): free optimum (6, −3); in [−2, 2]² the minimiser is (2, −1)),
+    /// and the free solution when it lies inside.
+    func testRegretComparatorBoxMinimizer() {
+        let gram = Tensor<Double>(shape: [2, 2], data: [2, 1, 1, 2])
+        let outside = OnlineRegret.boxMinimizer(gram, Tensor(shape: [2, 1], data: [9, 0]), bound: 2)
+        XCTAssertEqual(outside[0], 2, accuracy: 1e-12)
+        XCTAssertEqual(outside[1], -1, accuracy: 1e-12)
+        let inside = OnlineRegret.boxMinimizer(gram, Tensor(shape: [2, 1], data: [1, 1]), bound: 2)
+        XCTAssertEqual(inside[0], 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(inside[1], 1.0 / 3, accuracy: 1e-12)
+    }
+
+    /// The MNIST-1D MLP with another activation is the same task (data, initial point) with another
+    /// nonlinearity: its own key, and a different first training loss from the same trial.
+    func testMNIST1DActivationVariant() throws {
+        let context = RunContext(scale: .quick, slug: "test")
+        let relu = try StandardTasks.mlpMNIST1D(context), tanh = try StandardTasks.mlpMNIST1D(context, activation: .tanh)
+        XCTAssertEqual(relu.key, "mlp_mnist1d")
+        XCTAssertEqual(tanh.key, "mlp_mnist1d_tanh")
+        let experiment = Experiment(context: context, claim: "s", arms: [], selectionSeeds: 1, evaluationSeeds: 1, rule: .lowest("final training loss"))
+        let trial = experiment.trial(arm: "sgd", hyperparameters: Hyperparameters(["lr": 0]), phase: .evaluation, repetition: 0)
+        let make: OptimizerFactory = { p, h in ChainedOptimizer.sgd(p, learningRate: .constant(Float(h.learningRate))) }
+        let a = relu.train(trial, make), b = tanh.train(trial, make)
+        XCTAssertNotEqual(a.losses.first!, b.losses.first!)
+        XCTAssertEqual(a.losses.first!, a.losses.last!, "lr 0 leaves the ReLU network where it started")
     }
 
     /// The template runs every arm on every task with the same grid and logs each tuned arm.

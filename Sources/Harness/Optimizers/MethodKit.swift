@@ -94,6 +94,34 @@ public final class PerTensorState {
         put(t1, index, 1)
     }
 
+    /// One elementwise pass over the update `u` and the three slots of tensor `index`
+    /// (e.g. diffGrad's m, v and previous gradient), in `SIMD16<Float>` lanes.
+    @inlinable
+    public func update(_ u: inout Tensor<Float>, index: Int,
+                       _ body: (_ u: inout SIMD16<Float>, _ s0: inout SIMD16<Float>, _ s1: inout SIMD16<Float>,
+                                _ s2: inout SIMD16<Float>) -> Void) {
+        precondition(slots == 3, "this update takes three state slots; the state has \(slots)")
+        ensure(index, shape: u.shape)
+        let count = u.count
+        var t0 = take(index, 0), t1 = take(index, 1), t2 = take(index, 2)
+        u.data.withUnsafeMutableBufferPointer { g in
+            t0.data.withUnsafeMutableBufferPointer { s0 in
+                t1.data.withUnsafeMutableBufferPointer { s1 in
+                    t2.data.withUnsafeMutableBufferPointer { s2 in
+                        lanes(count) { i, n in
+                            var a = load(g, i, n), b = load(s0, i, n), c = load(s1, i, n), d = load(s2, i, n)
+                            body(&a, &b, &c, &d)
+                            store(a, g, i, n); store(b, s0, i, n); store(c, s1, i, n); store(d, s2, i, n)
+                        }
+                    }
+                }
+            }
+        }
+        put(t0, index, 0)
+        put(t1, index, 1)
+        put(t2, index, 2)
+    }
+
     /// One elementwise pass over the update `u` and the four slots of tensor `index`
     /// (e.g. Adan's m, v, n and previous gradient), in `SIMD16<Float>` lanes.
     @inlinable
