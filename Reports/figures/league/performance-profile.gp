@@ -19,5 +19,12 @@ plot "performance-profile.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4
      "performance-profile.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "rmsprop", \
      "performance-profile.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "adam", \
      "performance-profile.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
-     "performance-profile.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adamax", \
-     "performance-profile.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "sam"
+     "performance-profile.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adabelief", \
+     "performance-profile.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "adamax", \
+     "performance-profile.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
+     "performance-profile.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
+     "performance-profile.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd-sai", \
+     "performance-profile.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sam", \
+     "performance-profile.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "muon", \
+     "performance-profile.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "auon", \
+     "performance-profile.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "drop-muon"

@@ -26,6 +26,20 @@ plot "softmax_digits.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4"
      "softmax_digits.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
      "softmax_digits.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
      "softmax_digits.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
-     "softmax_digits.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adamax", \
+     "softmax_digits.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adabelief", \
      "softmax_digits.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
-     "softmax_digits.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "sam"
+     "softmax_digits.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "adamax", \
+     "softmax_digits.dat" index 8 using 1:3:4 with filledcurves lc rgb "#bcbd22" notitle, \
+     "softmax_digits.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
+     "softmax_digits.dat" index 9 using 1:3:4 with filledcurves lc rgb "#17becf" notitle, \
+     "softmax_digits.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
+     "softmax_digits.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "softmax_digits.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd-sai", \
+     "softmax_digits.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "softmax_digits.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sam", \
+     "softmax_digits.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "softmax_digits.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "muon", \
+     "softmax_digits.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "softmax_digits.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "auon", \
+     "softmax_digits.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
+     "softmax_digits.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "drop-muon"

@@ -186,7 +186,8 @@ public struct League: Paper {
             for s in standings {
                 let key = "\(task.key).\(s.optimizer)"
                 evidence.record(interval: "\(key).\(task.judged)", s.judged, tolerance: 0.05)
-                evidence.record("\(key).rank", Double(s.rank), absoluteTolerance: 0, relativeTolerance: 0)
+                // Off the ledger's platform a rank may move by one where two intervals just touch.
+                evidence.record("\(key).rank", Double(s.rank), absoluteTolerance: 1, relativeTolerance: 0)
                 evidence.record("\(key).steps_to_target", s.stepsToTarget, absoluteTolerance: 0, relativeTolerance: 0.25)
                 evidence.record("\(key).gradient_evaluations_to_target", s.gradientEvaluationsToTarget,
                                 absoluteTolerance: 0, relativeTolerance: 0.25)
