@@ -13,9 +13,15 @@ final class SMBTests: XCTestCase {
         var calls = 0
         init(_ curvatures: [[Double]]) { self.curvatures = curvatures }
         func loss(_ thetas: [[Double]]) -> Double {
-            zip(thetas, curvatures).reduce(0) { acc, t in acc + zip(t.0, t.1).reduce(0) { $0 + 0.5 * $1.1 * $1.0 * $1.0 } }
+            var total = 0.0
+            for (theta, a) in zip(thetas, curvatures) {
+                for (x, h) in zip(theta, a) { total += 0.5 * h * x * x }
+            }
+            return total
         }
-        func gradient(_ thetas: [[Double]]) -> [[Double]] { zip(thetas, curvatures).map { t in zip(t.0, t.1).map { $0 * $1 } } }
+        func gradient(_ thetas: [[Double]]) -> [[Double]] {
+            zip(thetas, curvatures).map { (theta: [Double], a: [Double]) -> [Double] in zip(theta, a).map { $0 * $1 } }
+        }
         func closure(_ params: [Parameter]) -> LossAndGradient {
             { [self] in
                 calls += 1
