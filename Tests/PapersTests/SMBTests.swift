@@ -118,7 +118,7 @@ final class SMBTests: XCTestCase {
         let ok = try factory(TraceHyperparameters(optimizer: "smb", values: ["lr": .number(0.5), "eta": .number(0.9), "c": .number(0.2)]), params)
         XCTAssertEqual((ok as? SMBOptimizer)?.eta, 0.9)
         for bad: [String: HyperparameterValue] in [["independent_batch": .bool(true)], ["autoschedule": .bool(true)], ["eta": .number(0)],
-                                                    ["c": .number(-1)], ["lr": .number(-1)], ["momentum": .number(0.9)]] {
+                                                    ["c": .number(-1)], ["lr": .number(-1)], ["momentum": .number(0.9)], ["weight_decay": .number(0.1)]] {
             XCTAssertThrowsError(try factory(TraceHyperparameters(optimizer: "smb", values: bad), params), "\(bad)")
         }
         XCTAssertEqual(SMBPaper().leagueOptimizers.map(\.name), ["smb"])

@@ -279,10 +279,15 @@ public final class SMBOptimizer: Optimizer {
 
 extension SMBPaper {
     /// `smb`: the official `SMB(params, lr=1, eta=0.99, c=0.1)` with `independent_batch` and
-    /// `autoschedule` off (the only modes implemented; anything else is rejected by name).
+    /// `autoschedule` off (the only modes implemented; anything else is rejected by name). The
+    /// official class has no weight decay: `weight_decay` is range-checked like every optimizer's
+    /// and must be 0.
     public var traceOptimizers: [String: TraceOptimizerFactory] {
         ["smb": { h, params in
-            try h.accept(["lr", "eta", "c", "independent_batch", "autoschedule"])
+            guard try h.number("weight_decay", default: 0) == 0 else {
+                throw TraceError.invalidHyperparameter("weight_decay", optimizer: h.optimizer, expected: "0 (SMB has no weight decay)")
+            }
+            try h.accept(["lr", "eta", "c", "independent_batch", "autoschedule", "weight_decay"])
             for key in ["independent_batch", "autoschedule"] where try h.bool(key, default: false) {
                 throw TraceError.invalidHyperparameter(key, optimizer: h.optimizer, expected: "false (only step_smb without auto-scheduling is implemented)")
             }
@@ -293,7 +298,7 @@ extension SMBPaper {
         }]
     }
 
-    public var leagueOptimizers: [OptimizerArm] { [OptimizerArm("smb") { p, h in SMBOptimizer(p, learningRate: Float(h.learningRate)) }] }
+    public var leagueOptimizers: [OptimizerArm] { [OptimizerArm("smb", make: Self.smbArm.make)] }
 
     static let smbArm = OptimizerArm("SMB") { p, h in SMBOptimizer(p, learningRate: Float(h.learningRate)) }
     static let baselineNames = ["SGD", "SGD+momentum", "Adam"]
