@@ -17,6 +17,7 @@ public let registry: [any Paper] = [
     AdanPaper(),                   // AdaptiveMethods
     DiffGradPaper(),               // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
+    SMBPaper(),                    // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
