@@ -149,10 +149,12 @@ public struct LANTONPaper: Paper {
     }
 
     /// `reproduce trace`'s `lanton` (no reference implementation exists): Muon's `lr`, `momentum`,
-    /// `nesterov` and `adamw_lr`, and LANTON's `beta2` (the noise average) and `alpha`.
+    /// `nesterov`, `weight_decay` (decoupled, at the group's rate) and `adamw_lr`, and LANTON's
+    /// `beta2` (the noise average) and `alpha`.
     public var traceOptimizers: [String: TraceOptimizerFactory] {
         ["lanton": { h, params in
-            try h.accept(["lr", "momentum", "nesterov", "beta2", "alpha", "adamw_lr"])
+            try h.accept(["lr", "momentum", "nesterov", "weight_decay", "beta2", "alpha", "adamw_lr"])
+            let lr = try h.float("lr", default: 0.02), weightDecay = try h.float("weight_decay", default: 0)
             let momentum = try h.number("momentum", default: 0.95), beta2 = try h.number("beta2", default: 0.9)
             for (name, beta) in [("momentum", momentum), ("beta2", beta2)] where !(0..<1).contains(beta) {
                 throw TraceError.invalidHyperparameter(name, optimizer: h.optimizer, expected: "0 <= \(name) < 1")
@@ -164,7 +166,7 @@ public struct LANTONPaper: Paper {
             let hidden = params.filter(Muon.takesMatrixMethod)
             let scaling = ScaleByLanton(layers: hidden, beta2: Float(beta2), alpha: alpha,
                                         muon: ScaleByMuon(momentum: Float(momentum), nesterov: try h.bool("nesterov", default: true)))
-            return Muon.optimizer(params, learningRate: .constant(try h.float("lr", default: 0.02)), matrix: scaling,
+            return Muon.optimizer(params, learningRate: .constant(lr), weightDecay: weightDecay, matrix: scaling,
                                   adamW: Muon.AuxiliaryAdamW(learningRate: adamLR))
         }]
     }
