@@ -24,6 +24,7 @@ public let registry: [any Paper] = [
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
+    LANTONPaper(),                 // Orthogonalized
 ]
 
 /// The registered paper with the given slug, if any.
