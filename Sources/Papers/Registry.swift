@@ -16,6 +16,7 @@ public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
     AdanPaper(),                   // AdaptiveMethods
     DiffGradPaper(),               // AdaptiveMethods
+    OptimisticAMSGradPaper(),      // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
