@@ -85,12 +85,12 @@ final class OptimisticAMSGradTests: XCTestCase {
         XCTAssertEqual(opt.state[0][0].data, ams.state(0)!.m.data, "θ is AMSGrad's first moment")
     }
 
-    /// The trace factory takes lr, betas and eps and refuses anything else.
+    /// The trace factory takes lr, betas, eps and weight_decay (torch's L2 form) and refuses anything else.
     func testTraceFactoryValidatesKeywords() throws {
         let factory = try XCTUnwrap(traceOptimizers["optimistic_amsgrad"])
         let params = [Parameter("p", Tensor(shape: [1], data: [0]))]
-        XCTAssertNoThrow(try factory(TraceHyperparameters(optimizer: "optimistic_amsgrad", values: ["lr": .number(0.1), "eps": .number(1e-8)]), params))
-        for bad: [String: HyperparameterValue] in [["amsgrad": .bool(true)], ["weight_decay": .number(0.1)], ["eps": .number(-1)]] {
+        XCTAssertNoThrow(try factory(TraceHyperparameters(optimizer: "optimistic_amsgrad", values: ["lr": .number(0.1), "eps": .number(1e-8), "weight_decay": .number(0.1)]), params))
+        for bad: [String: HyperparameterValue] in [["amsgrad": .bool(true)], ["weight_decouple": .bool(true)], ["eps": .number(-1)], ["weight_decay": .number(-0.1)]] {
             XCTAssertThrowsError(try factory(TraceHyperparameters(optimizer: "optimistic_amsgrad", values: bad), params), "\(bad)")
         }
     }

@@ -214,10 +214,11 @@ public final class ScaleByOptimisticAMSGrad: GradientTransformation {
 }
 
 extension Chains {
-    /// OPT-AMSGrad with the last gradient as the guess (no weight decay).
-    public static func optimisticAMSGrad(beta1: Double = 0.9, beta2: Double = 0.999, eps: Float = 1e-8,
+    /// OPT-AMSGrad, by default with the last gradient as the guess: `[L2 decay] → scaling`, the
+    /// decay entering the gradient as in torch's AMSGrad (the paper has none).
+    public static func optimisticAMSGrad(beta1: Double = 0.9, beta2: Double = 0.999, eps: Float = 1e-8, weightDecay: Float = 0,
                                          guess: ScaleByOptimisticAMSGrad.Guess = .lastGradient) -> [GradientTransformation] {
-        [ScaleByOptimisticAMSGrad(beta1: beta1, beta2: beta2, eps: eps, guess: guess)]
+        (weightDecay != 0 ? [AddDecayedWeights(weightDecay)] : []) + [ScaleByOptimisticAMSGrad(beta1: beta1, beta2: beta2, eps: eps, guess: guess)]
     }
 }
 // end excerpt
@@ -227,9 +228,10 @@ extension Chains {
 extension OptimisticAMSGradPaper {
     public var traceOptimizers: [String: TraceOptimizerFactory] {
         ["optimistic_amsgrad": { h, params in
-            try h.accept(["lr", "betas", "eps"])
+            try h.accept(["lr", "betas", "eps", "weight_decay"])
             let (beta1, beta2) = try h.pair("betas", default: (0.9, 0.999))
-            return ChainedOptimizer(params, transforms: Chains.optimisticAMSGrad(beta1: beta1, beta2: beta2, eps: try h.float("eps", default: 1e-8)),
+            return ChainedOptimizer(params, transforms: Chains.optimisticAMSGrad(beta1: beta1, beta2: beta2, eps: try h.float("eps", default: 1e-8),
+                                                                                 weightDecay: try h.float("weight_decay", default: 0)),
                                     learningRate: .constant(try h.float("lr", default: 1e-3)))
         }]
     }
