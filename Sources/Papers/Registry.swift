@@ -16,6 +16,7 @@ public let registry: [any Paper] = [
     AdamPaper(),                   // AdaptiveMethods
     AdanPaper(),                   // AdaptiveMethods
     DiffGradPaper(),               // AdaptiveMethods
+    OptimisticAMSGradPaper(),      // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
