@@ -23,8 +23,11 @@ plot "performance-profile.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4
      "performance-profile.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "adamax", \
      "performance-profile.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
      "performance-profile.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
-     "performance-profile.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd-sai", \
-     "performance-profile.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sam", \
-     "performance-profile.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "muon", \
-     "performance-profile.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "auon", \
-     "performance-profile.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "drop-muon"
+     "performance-profile.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "optimistic-amsgrad", \
+     "performance-profile.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-sai", \
+     "performance-profile.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "smb", \
+     "performance-profile.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "sam", \
+     "performance-profile.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "muon", \
+     "performance-profile.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" title "auon", \
+     "performance-profile.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" title "drop-muon", \
+     "performance-profile.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "lanton"
