@@ -44,7 +44,7 @@ extension League {
         blocks.append(.figure(Figure(
             name: "performance-profile", title: "Performance profile: gradient evaluations to the target",
             xLabel: "τ (times the fewest gradient evaluations any optimizer needed on the task)", yLabel: "fraction of tasks solved",
-            series: names.indices.map { Series(names[$0], x: taus, y: profile[$0], style: .lines) }, logX: true,
+            series: names.indices.map { Series(names[$0], x: taus, y: profile[$0], style: .steps) }, logX: true,
             caption: "ρ(τ): the fraction of tasks an optimizer reaches the target on within τ times the best optimizer's gradient evaluations there. Higher and further left is better; the value at τ = 1 is the share of tasks on which it was fastest, the value at the right edge the share it solved at all.")))
 
         for (task, standard, result, standings) in perTask {

@@ -96,7 +96,10 @@ extension Figure {
         let file = quoted(name + ".dat")
         var plots: [String] = []
         for (index, series) in series.enumerated() {
-            let colour = "lc rgb \(quoted(palette[index % palette.count]))"
+            // Past the palette's ten colours, the cycle repeats with a dash pattern, so no two
+            // series look alike (the league draws one per optimizer).
+            let dash = index >= palette.count ? " dt \(index / palette.count + 1)" : ""
+            let colour = "lc rgb \(quoted(palette[index % palette.count]))" + dash
             if series.band != nil {
                 plots.append("\(file) index \(index) using 1:3:4 with filledcurves \(colour) notitle")
             }
@@ -105,6 +108,7 @@ extension Figure {
             case .lines: style = "with lines lw 2"
             case .points: style = "with points pt 7 ps 0.8"
             case .linespoints: style = "with linespoints lw 2 pt 7 ps 0.8"
+            case .steps: style = "with steps lw 2"
             }
             plots.append("\(file) index \(index) using 1:2 \(style) \(colour) title \(quoted(series.title))")
             if series.censored != nil {

@@ -46,7 +46,9 @@ public struct Series: Sendable {
     /// get an open marker and their own legend entry, so a reader never takes them for measurements.
     public var censored: [Bool]?
 
-    public enum Style: String, Sendable { case lines, points, linespoints }
+    /// `steps`: a step function (each value holds until the next x), for cumulative shares
+    /// such as a performance profile.
+    public enum Style: String, Sendable { case lines, points, linespoints, steps }
 
     public init(_ title: String, x: [Double], y: [Double], band: [Double]? = nil, style: Style = .lines, censored: [Bool]? = nil) {
         precondition(x.count == y.count && (band == nil || band!.count == y.count) && (censored == nil || censored!.count == y.count),
