@@ -445,6 +445,20 @@ final class ReportTests: XCTestCase {
     }
 
     /// An inconclusive verdict shows its reason in the paper's row and in a count by reason.
+    /// The index links the league only when its ledger exists.
+    func testIndexLinksTheLeagueWhenItExists() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let link = "The [optimizer league](league.md) ranks every registered optimizer on the standard tasks."
+        try writeIndex(papers: [], folder: folder)
+        XCTAssertFalse(try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8).contains(link))
+        try AtomicFile.write("{}", to: Ledger.url(slug: "league", in: folder))
+        try writeIndex(papers: [], folder: folder)
+        let index = try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(index.contains("`reproduce index`. \(link)\n\n## Verdicts"), index)
+    }
+
     func testIndexShowsInconclusiveReasons() throws {
         let paper = ReportFakePaper()
         var ledger = Ledger.updating(nil, with: try PaperOutcome.run(paper, RunContext(scale: .quick, slug: "fake")))

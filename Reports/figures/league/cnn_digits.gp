@@ -33,19 +33,19 @@ plot "cnn_digits.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" not
      "cnn_digits.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
      "cnn_digits.dat" index 9 using 1:3:4 with filledcurves lc rgb "#17becf" notitle, \
      "cnn_digits.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
-     "cnn_digits.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
-     "cnn_digits.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "optimistic-amsgrad", \
-     "cnn_digits.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
-     "cnn_digits.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-sai", \
-     "cnn_digits.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
-     "cnn_digits.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "smb", \
-     "cnn_digits.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
-     "cnn_digits.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "sam", \
-     "cnn_digits.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
-     "cnn_digits.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "muon", \
-     "cnn_digits.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
-     "cnn_digits.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" title "auon", \
-     "cnn_digits.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
-     "cnn_digits.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" title "drop-muon", \
-     "cnn_digits.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
-     "cnn_digits.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "lanton"
+     "cnn_digits.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 2 notitle, \
+     "cnn_digits.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 2 title "optimistic-amsgrad", \
+     "cnn_digits.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 2 notitle, \
+     "cnn_digits.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 2 title "sgd-sai", \
+     "cnn_digits.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 2 notitle, \
+     "cnn_digits.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 2 title "smb", \
+     "cnn_digits.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" dt 2 notitle, \
+     "cnn_digits.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" dt 2 title "sam", \
+     "cnn_digits.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 2 notitle, \
+     "cnn_digits.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 2 title "muon", \
+     "cnn_digits.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 2 notitle, \
+     "cnn_digits.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "auon", \
+     "cnn_digits.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 2 notitle, \
+     "cnn_digits.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "drop-muon", \
+     "cnn_digits.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 2 notitle, \
+     "cnn_digits.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "lanton"

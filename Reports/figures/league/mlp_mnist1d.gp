@@ -33,19 +33,19 @@ plot "mlp_mnist1d.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" no
      "mlp_mnist1d.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
      "mlp_mnist1d.dat" index 9 using 1:3:4 with filledcurves lc rgb "#17becf" notitle, \
      "mlp_mnist1d.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
-     "mlp_mnist1d.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
-     "mlp_mnist1d.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "optimistic-amsgrad", \
-     "mlp_mnist1d.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
-     "mlp_mnist1d.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-sai", \
-     "mlp_mnist1d.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
-     "mlp_mnist1d.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "smb", \
-     "mlp_mnist1d.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
-     "mlp_mnist1d.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "sam", \
-     "mlp_mnist1d.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
-     "mlp_mnist1d.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "muon", \
-     "mlp_mnist1d.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
-     "mlp_mnist1d.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" title "auon", \
-     "mlp_mnist1d.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
-     "mlp_mnist1d.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" title "drop-muon", \
-     "mlp_mnist1d.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
-     "mlp_mnist1d.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "lanton"
+     "mlp_mnist1d.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 2 title "optimistic-amsgrad", \
+     "mlp_mnist1d.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 2 title "sgd-sai", \
+     "mlp_mnist1d.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 2 title "smb", \
+     "mlp_mnist1d.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" dt 2 title "sam", \
+     "mlp_mnist1d.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 2 title "muon", \
+     "mlp_mnist1d.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "auon", \
+     "mlp_mnist1d.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "drop-muon", \
+     "mlp_mnist1d.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 2 notitle, \
+     "mlp_mnist1d.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "lanton"

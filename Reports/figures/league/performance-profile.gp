@@ -13,21 +13,21 @@ set key below
 set style fill transparent solid 0.2 noborder
 set logscale x 2
 set format x "%g"
-plot "performance-profile.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "sgd", \
-     "performance-profile.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-nesterov", \
-     "performance-profile.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "adagrad", \
-     "performance-profile.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "rmsprop", \
-     "performance-profile.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "adam", \
-     "performance-profile.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
-     "performance-profile.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adabelief", \
-     "performance-profile.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "adamax", \
-     "performance-profile.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
-     "performance-profile.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
-     "performance-profile.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "optimistic-amsgrad", \
-     "performance-profile.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-sai", \
-     "performance-profile.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "smb", \
-     "performance-profile.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "sam", \
-     "performance-profile.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "muon", \
-     "performance-profile.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" title "auon", \
-     "performance-profile.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" title "drop-muon", \
-     "performance-profile.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "lanton"
+plot "performance-profile.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4" title "sgd", \
+     "performance-profile.dat" index 1 using 1:2 with steps lw 2 lc rgb "#ff7f0e" title "sgd-nesterov", \
+     "performance-profile.dat" index 2 using 1:2 with steps lw 2 lc rgb "#2ca02c" title "adagrad", \
+     "performance-profile.dat" index 3 using 1:2 with steps lw 2 lc rgb "#d62728" title "rmsprop", \
+     "performance-profile.dat" index 4 using 1:2 with steps lw 2 lc rgb "#9467bd" title "adam", \
+     "performance-profile.dat" index 5 using 1:2 with steps lw 2 lc rgb "#8c564b" title "adamw", \
+     "performance-profile.dat" index 6 using 1:2 with steps lw 2 lc rgb "#e377c2" title "adabelief", \
+     "performance-profile.dat" index 7 using 1:2 with steps lw 2 lc rgb "#7f7f7f" title "adamax", \
+     "performance-profile.dat" index 8 using 1:2 with steps lw 2 lc rgb "#bcbd22" title "adan", \
+     "performance-profile.dat" index 9 using 1:2 with steps lw 2 lc rgb "#17becf" title "diffgrad", \
+     "performance-profile.dat" index 10 using 1:2 with steps lw 2 lc rgb "#1f77b4" dt 2 title "optimistic-amsgrad", \
+     "performance-profile.dat" index 11 using 1:2 with steps lw 2 lc rgb "#ff7f0e" dt 2 title "sgd-sai", \
+     "performance-profile.dat" index 12 using 1:2 with steps lw 2 lc rgb "#2ca02c" dt 2 title "smb", \
+     "performance-profile.dat" index 13 using 1:2 with steps lw 2 lc rgb "#d62728" dt 2 title "sam", \
+     "performance-profile.dat" index 14 using 1:2 with steps lw 2 lc rgb "#9467bd" dt 2 title "muon", \
+     "performance-profile.dat" index 15 using 1:2 with steps lw 2 lc rgb "#8c564b" dt 2 title "auon", \
+     "performance-profile.dat" index 16 using 1:2 with steps lw 2 lc rgb "#e377c2" dt 2 title "drop-muon", \
+     "performance-profile.dat" index 17 using 1:2 with steps lw 2 lc rgb "#7f7f7f" dt 2 title "lanton"

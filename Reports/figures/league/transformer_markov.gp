@@ -33,19 +33,19 @@ plot "transformer_markov.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f7
      "transformer_markov.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
      "transformer_markov.dat" index 9 using 1:3:4 with filledcurves lc rgb "#17becf" notitle, \
      "transformer_markov.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
-     "transformer_markov.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
-     "transformer_markov.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "optimistic-amsgrad", \
-     "transformer_markov.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
-     "transformer_markov.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "sgd-sai", \
-     "transformer_markov.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
-     "transformer_markov.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "smb", \
-     "transformer_markov.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
-     "transformer_markov.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" title "sam", \
-     "transformer_markov.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
-     "transformer_markov.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" title "muon", \
-     "transformer_markov.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
-     "transformer_markov.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" title "auon", \
-     "transformer_markov.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
-     "transformer_markov.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" title "drop-muon", \
-     "transformer_markov.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
-     "transformer_markov.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "lanton"
+     "transformer_markov.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 2 notitle, \
+     "transformer_markov.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 2 title "optimistic-amsgrad", \
+     "transformer_markov.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 2 notitle, \
+     "transformer_markov.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 2 title "sgd-sai", \
+     "transformer_markov.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 2 notitle, \
+     "transformer_markov.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 2 title "smb", \
+     "transformer_markov.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" dt 2 notitle, \
+     "transformer_markov.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" dt 2 title "sam", \
+     "transformer_markov.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 2 notitle, \
+     "transformer_markov.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 2 title "muon", \
+     "transformer_markov.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 2 notitle, \
+     "transformer_markov.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "auon", \
+     "transformer_markov.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 2 notitle, \
+     "transformer_markov.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "drop-muon", \
+     "transformer_markov.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 2 notitle, \
+     "transformer_markov.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "lanton"
