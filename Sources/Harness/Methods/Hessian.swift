@@ -106,8 +106,18 @@ public enum Hessian {
     /// gradient evaluations; the parameter values are left exactly as they were.
     public static func lanczos(_ parameters: [Parameter], steps: Int, h: Float, rng: inout SeededRandom,
                                lossAndGradient: LossAndGradient) throws -> Spectrum {
+        try lanczos(shapes: parameters.map(\.value.shape), steps: steps, rng: &rng) {
+            vectorProduct(parameters, $0, h: h, lossAndGradient: lossAndGradient)
+        }
+    }
+
+    /// Both ends of the spectrum of any symmetric operator on tensors shaped `shapes` (a
+    /// Hessian, a Gauss–Newton matrix: ``gaussNewtonProduct(_:_:h:)``), by `steps` Lanczos
+    /// iterations on `product` as ``lanczos(_:steps:h:rng:lossAndGradient:)`` describes; the
+    /// start vector is drawn from `rng` one tensor per shape, in order.
+    public static func lanczos(shapes: [[Int]], steps: Int, rng: inout SeededRandom,
+                               product: ([Tensor<Float>]) -> [Tensor<Float>]) throws -> Spectrum {
         precondition(steps >= 1)
-        let shapes = parameters.map(\.value.shape)
         func flat(_ ts: [Tensor<Float>]) -> [Double] { ts.flatMap { $0.data.map(Double.init) } }
         func tensors(_ x: [Double]) -> [Tensor<Float>] {
             var offset = 0
@@ -120,11 +130,11 @@ public enum Hessian {
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         func normalized(_ x: [Double]) -> [Double] { let n = dot(x, x).squareRoot(); return x.map { $0 / max(n, 1e-300) } }
 
-        var basis = [normalized(flat(parameters.map { Tensor<Float>.randomNormal($0.value.shape, using: &rng) }))]
+        var basis = [normalized(flat(shapes.map { Tensor<Float>.randomNormal($0, using: &rng) }))]
         var alpha = [Double](), beta = [Double]()
         for j in 0..<steps {
             let q = basis[j]
-            var w = flat(vectorProduct(parameters, tensors(q), h: h, lossAndGradient: lossAndGradient))
+            var w = flat(product(tensors(q)))
             let a = dot(q, w)
             alpha.append(a)
             for i in w.indices { w[i] -= a * q[i] + (j > 0 ? beta[j - 1] * basis[j - 1][i] : 0) }
@@ -188,6 +198,63 @@ extension MLP {
             }
             return tape.crossEntropy(h, labels: labels)
         }
+    }
+    // end excerpt
+}
+
+// ## The Generalised Gauss–Newton matrix of a classifier
+//
+// The Hessian of a loss ℓ(f(w)) of a network's outputs f splits as
+//
+//     H = Jᵀ ∇²ℓ J + Σ_k (∂ℓ/∂f_k) ∇²f_k,
+//
+// and the Generalised Gauss–Newton matrix G = Jᵀ ∇²ℓ J keeps the first term: positive
+// semi-definite for a convex ℓ, equal to H for a linear model. For the mean cross-entropy of
+// softmax outputs p_i, ∇²ℓ on example i is (diag(p_i) − p_i p_iᵀ)/n. A product G v needs a
+// Jacobian-vector product J v (forward mode, which the tape lacks: taken here as a central
+// difference of the logits, exact to O(h²) for a smooth network) and a vector-Jacobian product
+// Jᵀu (reverse mode: the gradient of Σ u ⊙ f with u held constant).
+
+extension Classifier {
+    // excerpt: gauss-newton-product
+    /// $Gv = J^\top \nabla^2\ell\, Jv$ for the mean cross-entropy of this classifier on `input`
+    /// at its trainable parameters' current values (one tensor per trainable parameter):
+    /// $Jv \approx (f(w+hv)-f(w-hv))/2h$, then $u_i = (\mathrm{diag}(p_i) - p_ip_i^\top)(Jv)_i/n$,
+    /// then $J^\top u$ by one backward pass. The labels do not enter: G depends on the outputs only.
+    /// The values are restored exactly; the `grad`s hold the last backward pass.
+    public func gaussNewtonProduct(_ input: Tensor<Float>, _ v: [Tensor<Float>], h: Float) -> [Tensor<Float>] {
+        let parameters = trainableParameters
+        precondition(v.count == parameters.count, "one direction tensor per trainable parameter")
+        precondition(h > 0, "the finite-difference step must be positive")
+        let w0 = parameters.map(\.value)
+        func outputs(shift: Float) -> Tensor<Float> {
+            for (k, p) in parameters.enumerated() {
+                p.value = w0[k]
+                if shift != 0 { p.value.add(v[k], scaledBy: shift) }
+            }
+            return logits(input)
+        }
+        let plus = outputs(shift: h), minus = outputs(shift: -h), z = outputs(shift: 0)
+        let n = z.shape[0], c = z.columns
+        var u = Tensor<Float>.zeros([n, c])
+        var p = [Double](repeating: 0, count: c), jv = [Double](repeating: 0, count: c)
+        for i in 0..<n {
+            let row = i * c
+            let top = (0..<c).map { Double(z.data[row + $0]) }.max()!
+            var total = 0.0
+            for j in 0..<c { p[j] = exp(Double(z.data[row + j]) - top); total += p[j] }
+            var mean = 0.0
+            for j in 0..<c {
+                p[j] /= total
+                jv[j] = (Double(plus.data[row + j]) - Double(minus.data[row + j])) / (2 * Double(h))
+                mean += p[j] * jv[j]
+            }
+            for j in 0..<c { u.data[row + j] = Float(p[j] * (jv[j] - mean) / Double(n)) }
+        }
+        _ = Harness.lossAndGradient(parameters: parameters) { tape in
+            tape.sum(tape.mul(forward(tape, input, training: false), tape.constant(u)))
+        }
+        return parameters.map(\.grad)
     }
     // end excerpt
 }
