@@ -100,9 +100,11 @@ public struct RMTLearningRatesPaper: Paper {
 
     public func meaning(_ claims: [ClaimOutcome]) -> String {
         func v(_ id: String) -> String { claims.first { $0.claim.id == id }!.judgement.verdict.display }
+        let sgdMissed = claims.first { $0.claim.id == "c2a" }!.judgement.verdict == .notReproduced
         return "That mini-batch curvature exceeds full-data curvature with a 1/B gap is \(v("c1a")) for the Hessian and \(v("c1b")) for the Gauss–Newton matrix. "
             + "The scaling rules read off the largest non-diverging learning rate: linear for SGD is \(v("c2a")), square root for Adam is \(v("c2b")). "
-            + "The two parts are linked in the paper by η* ≈ 2/λ_max(H_B): with λ(B) = λ_emp + c/B that is linear in B only while c/B ≫ λ_emp, so a measured SGD slope below 1 alongside a well-fitted c (c1a) says the batch sizes tested are not deep in the noise-dominated regime, not that the curvature law fails; the results compare η* with 2/λ_max(H_B) directly. "
+            + "The two parts are linked in the paper by η* ≈ 2/λ_max(H_B), which with λ(B) = λ_emp + c/B is linear in B only while c/B ≫ λ_emp"
+            + (sgdMissed ? ": the SGD slope misses its band here, and the results set η* beside 2/λ_max(H_B) and the B at which c/B = λ_emp, to show whether the tested sizes lie in that regime at all. " : ". ")
             + "The SLQ learner (c3) is not specified in enough detail to rebuild."
     }
 
@@ -141,7 +143,9 @@ public struct RMTLearningRatesPaper: Paper {
         Curvature is measured at one mid-training checkpoint rather than along training. The paper reads the scaling \#
         rules off tuned training runs; we define the largest stable rate by a divergence criterion over a short \#
         restart from a checkpoint, which is the quantity the theory bounds, and restrict the fit to $B \le 128$, \#
-        the small-batch range where the batch noise should dominate. The interval of $c$ is the ordinary \#
+        the small-batch range where the batch noise should dominate. A restart can survive a rate above \#
+        $2/\lambda_{\max}$ by moving to a flatter region (a catapult), so $\eta^*$ need not equal the quadratic bound; \#
+        both are shown. The interval of $c$ is the ordinary \#
         least-squares one over individual batches (the spread is larger at small $B$, so it is approximate).
         """#
     }
