@@ -89,9 +89,9 @@ public struct TrActPaper: Paper {
         }
         var text = "The speed-up of at least 1.25x on three of the four optimizer × architecture pairs is \(outcome("c1").judgement.verdict.display) "
         text += "(per pair: \(parts.joined(separator: "; "))), and a speed-up on every pair (c3) is \(outcome("c3").judgement.verdict.display). "
-        text += "The table shows where TrAct helps: with the same λ = 0.1 the preconditioned gradient is much larger than the plain one in the "
-        text += "inputs' low-variance directions, which Adam's per-coordinate normalisation absorbs and SGD-momentum must pay for with a "
-        text += "smaller learning rate. The overhead claim is \(outcome("c2").judgement.verdict.display) at this scale: the Gram matrix of the "
+        text += "One reading of the per-pair table, not tested here: with λ = 0.1 the preconditioned gradient is up to 1/λ times the "
+        text += "plain one in the inputs' low-variance directions, a scale Adam's per-coordinate normalisation absorbs and SGD-momentum "
+        text += "can only meet with a smaller learning rate for the whole model. The overhead claim is \(outcome("c2").judgement.verdict.display) at this scale: the Gram matrix of the "
         text += "batch's patches costs $2bn^2$ against the first layer's $2bnm$, i.e. $n/m$ of its forward product (9/8 for our 3x3 "
         text += "convolution to 8 channels, 27/64 for a ResNet's 3x3 RGB stem), and here the first layer is most of the model, while in "
         text += "a ResNet it is a few percent of a step."
