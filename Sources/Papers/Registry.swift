@@ -3,6 +3,7 @@ import ConvexAndTheory
 import Harness
 import LowRankAdapters
 import MemoryEfficient
+import Normalization
 import Orthogonalized
 import SchedulesAndBatchSize
 import SharpnessAndGeneralization
@@ -22,6 +23,7 @@ public let registry: [any Paper] = [
     SMBPaper(),                    // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
+    TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
