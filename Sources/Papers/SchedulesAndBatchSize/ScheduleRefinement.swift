@@ -130,9 +130,10 @@ public struct ScheduleRefinementPaper: Paper {
         **The last-iterate bound (Section 2).** SGD $x_{t+1}=x_t-\eta_t g_t$ on a convex problem, with \#
         $D=\lVert x_1-x_\star\rVert$: for any schedule the last iterate satisfies a bound of the form
 
-        $$\mathbb E[f(x_{T+1})-f_\star]\le \frac{1}{2\sum_t\eta_t}\Big(D^2+\sum_{t}\eta_t^2\lVert g_t\rVert^2\Big)+\tfrac12\sum_{k=1}^{T}\frac{\eta_k}{\sum_{t>k}\eta_t}\Big(\frac{1}{\sum_{t\ge k}\eta_t}\sum_{t\ge k}\eta_t^2\lVert g_t\rVert^2\Big),$$
+        $$\mathbb E[f(x_{T+1})-f_\star]\le \frac{1}{2\sum_t\eta_t}\Big(D^2+\sum_{t}\eta_t^2\lVert g_t\rVert^2\Big)+\tfrac12\sum_{k=1}^{T-1}\frac{\eta_k}{\sum_{t>k}\eta_t}\Big(\frac{1}{\sum_{t\ge k}\eta_t}\sum_{t\ge k}\eta_t^2\lVert g_t\rVert^2\Big),$$
 
-        whose minimiser with every $\lVert g_t\rVert=G$ is linear decay, $\eta_t\propto 1-t/T$ (c1).
+        (the objective the authors' `find_schedule` minimises numerically), whose minimiser with every \#
+        $\lVert g_t\rVert=G$ is linear decay, $\eta_t\propto 1-t/T$ (c1).
 
         **Refinement (Algorithm 1).** Given the norms $\lVert g_t\rVert$ of a previous run, smooth them with a \#
         median filter of width $\tau T$ ($\tau=0.1$) to $\hat g_t$, set weights $w_t=\hat g_t^{-2}$ and
