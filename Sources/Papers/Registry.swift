@@ -30,6 +30,7 @@ public let registry: [any Paper] = [
     DropMuonPaper(),               // Orthogonalized
     LANTONPaper(),                 // Orthogonalized
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
+    ScheduleRefinementPaper(),     // SchedulesAndBatchSize
 ]
 
 /// The registered paper with the given slug, if any.

@@ -26,6 +26,15 @@ public struct StandardTask: Sendable {
     /// Trains once from the trial's common stream (same initial point and data order for every
     /// arm and grid point at a repetition) with the optimizer the factory builds.
     public var train: @Sendable (_ trial: Trial, _ make: OptimizerFactory) -> RunRecord
+
+    /// A task from its parts (a paper wrapping a standard task, e.g. an arm that needs two runs).
+    public init(key: String, label: String, setup: String,
+                train: @escaping @Sendable (_ trial: Trial, _ make: OptimizerFactory) -> RunRecord) {
+        self.key = key
+        self.label = label
+        self.setup = setup
+        self.train = train
+    }
 }
 
 /// The standard tasks, by scale. Splits are drawn from `(seed, "standard task", key)`, so they

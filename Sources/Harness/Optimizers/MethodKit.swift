@@ -11,7 +11,7 @@ import Foundation
 // - `update(_:index:_:)`: one elementwise pass over the update and the slots, in `SIMD16<Float>`
 //   lanes (Swift does not vectorize loops over several buffer pointers on its own);
 // - `BiasCorrection`: the `1 − βᵗ` factors, computed in Double and rounded once as torch does;
-// - `LearningRate` schedules: cosine, linear decay, `α/√t`, and warm-up.
+// - `LearningRate` schedules: cosine, linear decay, step decay, `α/√t`, warm-up, and a table.
 //
 // AdaMax (`ScaleByAdaMax` below) is the worked example: about twenty lines.
 
@@ -217,6 +217,22 @@ extension LearningRate {
     /// `η_t = α/√t`, the step size of online convex optimisation (Adam's Theorem 4.1).
     public static func inverseSquareRoot(_ alpha: Double) -> LearningRate {
         .schedule { t in Float(alpha / Double(t).squareRoot()) }
+    }
+
+    /// Step decay: `peak`, multiplied by `factor` once for each milestone passed, a milestone
+    /// `m` being a fraction of the `steps` = T steps (the rate drops from step ⌊m·T⌋ + 1 on;
+    /// torch's `MultiStepLR` with milestones at 50% and 75% of training by default).
+    public static func stepDecay(peak: Double, steps: Int, milestones: [Double] = [0.5, 0.75], factor: Double = 0.1) -> LearningRate {
+        .schedule { t in
+            let drops = milestones.filter { Double(t - 1) >= ($0 * Double(steps)).rounded(.down) }.count
+            return Float(peak * pow(factor, Double(drops)))
+        }
+    }
+
+    /// A tabulated schedule: `peak · table[t − 1]` at step t, 0 past the table's end (a schedule
+    /// computed before the run, such as one refined from a previous run's gradient norms).
+    public static func tabulated(peak: Double, _ table: [Double]) -> LearningRate {
+        .schedule { t in t >= 1 && t <= table.count ? Float(peak * table[t - 1]) : 0 }
     }
 
     /// A linear warm-up from `peak/warmup` to `peak` over the first `warmup` steps, then `after`
