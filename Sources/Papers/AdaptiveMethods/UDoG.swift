@@ -515,15 +515,18 @@ extension UDoGPaper {
 
     /// One run: `budget` gradient evaluations (calls of `step`) on i.i.d. batches; f(x̂) − f* at
     /// `checkpoints` (the parameters hold each method's output between calls).
-    static func trajectory(_ problem: ConvexProblem, budget: Int, batch: Int?, checkpoints: [Int],
+    /// `reuse`: every second call reuses the previous call's batch (U-DoG's two queries of one
+    /// iteration on one sample; a diagnostic).
+    static func trajectory(_ problem: ConvexProblem, budget: Int, batch: Int?, checkpoints: [Int], reuse: Bool = false,
                            rng: SeededRandom, make: ([Parameter]) -> Optimizer) -> (gaps: [Double], diverged: Bool) {
         var r = rng
         let p = Parameter("w", Tensor(shape: [problem.dimension], repeating: 0))
         let optimizer = make([p])
         var gradient = [Double](repeating: 0, count: problem.dimension), gaps = [Double]()
         let start = problem.value(gradient)
+        var rows: [Int]? = nil
         for call in 1...budget {
-            let rows = batch.map { b in (0..<b).map { _ in Int(r.uniform() * Double(problem.rows)) } }
+            if !(reuse && call % 2 == 0) { rows = batch.map { b in (0..<b).map { _ in Int(r.uniform() * Double(problem.rows)) } } }
             optimizer.step {
                 CostMeter.countGradientEvaluations()
                 for j in gradient.indices { gradient[j] = 0 }
@@ -578,9 +581,9 @@ extension UDoGPaper {
     static func arms(_ problem: ConvexProblem, _ s: Settings) -> [Arm] {
         let checkpoints = [s.budget / 16, s.budget / 8, s.budget / 4, s.budget / 2, s.budget]
         let (budget, batch) = (s.budget, s.batch)
-        func arm(_ name: String, _ grid: [Double], _ make: @escaping @Sendable (Double, [Parameter]) -> Optimizer) -> Arm {
+        func arm(_ name: String, _ grid: [Double], reuse: Bool = false, _ make: @escaping @Sendable (Double, [Parameter]) -> Optimizer) -> Arm {
             Arm(name, grid: grid.map { Hyperparameters(["lr": $0]) }, extendable: grid.count > 1 ? ["lr"] : []) { trial in
-                let run = trajectory(problem, budget: budget, batch: batch, checkpoints: checkpoints,
+                let run = trajectory(problem, budget: budget, batch: batch, checkpoints: checkpoints, reuse: reuse,
                                      rng: trial.commonRNG.child("batches")) { make(trial.hyperparameters.learningRate, $0) }
                 var record = RunRecord(losses: run.gaps, steps: Array(checkpoints.prefix(run.gaps.count)), diverged: run.diverged)
                 let last = run.diverged ? Double.nan : run.gaps.last!
@@ -592,7 +595,8 @@ extension UDoGPaper {
         return [arm("U-DoG", [1]) { c, p in UDoGOptimizer(p, c: c) },
                 arm("DoG", [1]) { c, p in DoGOptimizer(p, c: c) },
                 arm("SGD", s.grid) { lr, p in ChainedOptimizer.sgd(p, learningRate: .constant(Float(lr))) },
-                arm("AdaGrad-Norm", s.grid) { lr, p in AdaGradNormOptimizer(p, learningRate: lr) }]
+                arm("AdaGrad-Norm", s.grid) { lr, p in AdaGradNormOptimizer(p, learningRate: lr) },
+                arm("U-DoG (one batch per iteration)", [1], reuse: true) { c, p in UDoGOptimizer(p, c: c) }]
     }
 
     func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
@@ -609,7 +613,7 @@ extension UDoGPaper {
         setup.append(.text("""
             **c2 (stochastic convex problems).** \(problems.map { "\($0.label) (\($0.rows) rows, \($0.dimension) parameters, f* = \(Format.scientific($0.optimum, 6)))" }.joined(separator: "; ")). \
             Every run starts at 0 and spends \(s.budget) gradient evaluations on i.i.d. batches of \(s.batch) (shared by the arms at each seed); \
-            U-DoG and DoG run at c = 1, SGD and AdaGrad-Norm are tuned on lr ∈ {\(s.grid.map { Format.compact($0) }.joined(separator: ", "))} \
+            U-DoG and DoG run at c = 1 (and, as an unjudged diagnostic, U-DoG with both queries of an iteration on one batch: the same evaluations, half the samples), SGD and AdaGrad-Norm are tuned on lr ∈ {\(s.grid.map { Format.compact($0) }.joined(separator: ", "))} \
             over \(Format.counted(s.selectionSeeds, "selection seed")) by the lowest mean final log₁₀(f(x̂) − f*), then every arm runs \(Format.counted(s.evaluationSeeds, "evaluation seed")).
             """))
         results.append(.text("### c2: suboptimality at an equal number of gradient evaluations"))
@@ -622,7 +626,7 @@ extension UDoGPaper {
             results.append(.text("#### \(problem.label)"))
             results.append(.table(ExperimentReport.summaryTable(result.arms, metrics: [Self.judged, "suboptimality"],
                                                                 caption: "\(problem.label): each arm at its chosen point over \(Format.counted(s.evaluationSeeds, "evaluation seed")).")))
-            let pairs = [("U-DoG", "SGD"), ("U-DoG", "DoG"), ("U-DoG", "AdaGrad-Norm")]
+            let pairs = [("U-DoG", "SGD"), ("U-DoG", "DoG"), ("U-DoG", "AdaGrad-Norm"), ("U-DoG (one batch per iteration)", "U-DoG")]
             results.append(.table(Table(caption: "\(problem.label): paired differences of final log₁₀ suboptimality (negative: U-DoG lower).",
                                         headers: ["difference", "mean ± 95% CI", "95% interval", "pairs"],
                                         rows: pairs.map { a, b in
