@@ -129,4 +129,10 @@ final class UDoGTests: XCTestCase {
             }
         }
     }
+
+    func testExcerptsResolve() throws {
+        let found = try compiledExcerpts.excerpts(of: UDoGPaper())
+        XCTAssertEqual(found.map(\.name), ["udog-step"])
+        XCTAssertTrue(found[0].code.contains("class UDoGOptimizer"))
+    }
 }
