@@ -21,6 +21,7 @@ public let registry: [any Paper] = [
     OptimisticAMSGradPaper(),      // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
+    UDoGPaper(),                   // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     TrActPaper(),                  // Normalization
