@@ -17,6 +17,7 @@ public let registry: [any Paper] = [
     AdanPaper(),                   // AdaptiveMethods
     DiffGradPaper(),               // AdaptiveMethods
     OptimisticAMSGradPaper(),      // AdaptiveMethods
+    SANIAPaper(),                  // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
