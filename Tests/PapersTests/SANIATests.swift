@@ -6,9 +6,8 @@ import Harness
 
 final class SANIATests: XCTestCase {
     /// Least squares f(w) = 1/(2n) Σᵢ (xᵢ·w − yᵢ)² on one weight vector, as a loss-and-gradient closure.
-    static func leastSquares(_ w: Parameter, x: [[Double]], y: [Double], calls: UnsafeMutablePointer<Int>? = nil) -> LossAndGradient {
+    static func leastSquares(_ w: Parameter, x: [[Double]], y: [Double]) -> LossAndGradient {
         {
-            calls?.pointee += 1
             let v = w.value.data.map(Double.init), n = Double(x.count)
             var f = 0.0, g = [Double](repeating: 0, count: v.count)
             for (xi, yi) in zip(x, y) {

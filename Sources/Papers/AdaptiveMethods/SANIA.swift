@@ -341,19 +341,22 @@ extension SANIAPaper {
     /// square-root variants are not SANIA's).
     public var traceOptimizers: [String: TraceOptimizerFactory] {
         func noSqrt(_ h: TraceHyperparameters) throws {
+            guard try h.number("weight_decay", default: 0) == 0 else {
+                throw TraceError.invalidHyperparameter("weight_decay", optimizer: h.optimizer, expected: "0 (SANIA has no weight decay)")
+            }
             if try h.bool("is_sqrt", default: false) {
                 throw TraceError.invalidHyperparameter("is_sqrt", optimizer: h.optimizer, expected: "false (SANIA drops the square root)")
             }
         }
         return [
             "sania_adagrad_sqr": { h, params in
-                try h.accept(["lr", "is_sqrt", "eps"])
                 try noSqrt(h)
+                try h.accept(["lr", "is_sqrt", "eps", "weight_decay"])
                 return SANIAOptimizer(params, preconditioner: [ScaleByAdaGradSQR(eps: 0, floor: try h.float("eps", default: 0.1))], scale: try h.float("lr", default: 1))
             },
             "sania_adam_sqr": { h, params in
-                try h.accept(["lr", "is_sqrt", "betas", "eps"])
                 try noSqrt(h)
+                try h.accept(["lr", "is_sqrt", "betas", "eps", "weight_decay"])
                 let (_, b2) = try h.pair("betas", default: (0.9, 0.999))
                 return SANIAOptimizer(params, preconditioner: [ScaleByAdamSQR(beta2: b2, eps: 0, floor: try h.float("eps", default: 0.1))], scale: try h.float("lr", default: 1))
             },
@@ -406,7 +409,7 @@ extension SANIAPaper {
     /// batch order at each repetition (the stream `(logreg, common, phase, rep)`), so the scaled run is
     /// the unscaled one seen through the rescaling.
     static func logisticTask(_ context: RunContext, key: String, label: String, data: DataSplits, epochs: Int) -> StandardTask {
-        let inner = StandardTasks.classification(key: key, label: label, data: data, model: "softmax regression 64→10 from zero weights",
+        let inner = StandardTasks.classification(key: key, label: label, data: data, model: "softmax regression 64→10 (its initial weights then set to zero)",
                                                  epochs: epochs) { rng in
             let model = MLP(sizes: [data.train.featureCount, data.train.classCount], rng: rng)
             for p in model.parameters { p.value = .zeros(p.value.shape) }
