@@ -19,6 +19,7 @@ public let registry: [any Paper] = [
     AdanPaper(),                   // AdaptiveMethods
     DiffGradPaper(),               // AdaptiveMethods
     OptimisticAMSGradPaper(),      // AdaptiveMethods
+    SANIAPaper(),                  // AdaptiveMethods
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
     UDoGPaper(),                   // AdaptiveMethods

@@ -1,0 +1,31 @@
+# softmax regression (digits, badly scaled features): training loss
+# Re-plot with `gnuplot c2-logreg-scaled.gp` in this folder; the data is in c2-logreg-scaled.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "c2-logreg-scaled.svg"
+set title "softmax regression (digits, badly scaled features): training loss"
+set xlabel "step"
+set ylabel "training loss"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+set logscale y 10
+set format y "%g"
+plot "c2-logreg-scaled.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "c2-logreg-scaled.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "SGD", \
+     "c2-logreg-scaled.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "c2-logreg-scaled.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "Adam", \
+     "c2-logreg-scaled.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "c2-logreg-scaled.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "SPS", \
+     "c2-logreg-scaled.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "c2-logreg-scaled.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "SANIA AdaGrad-SQR", \
+     "c2-logreg-scaled.dat" index 4 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
+     "c2-logreg-scaled.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "SANIA Adam-SQR", \
+     "c2-logreg-scaled.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
+     "c2-logreg-scaled.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "SANIA Hutchinson", \
+     "c2-logreg-scaled.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
+     "c2-logreg-scaled.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "SANIA AdaGrad-SQR (floor 0.1)", \
+     "c2-logreg-scaled.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
+     "c2-logreg-scaled.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "SANIA Adam-SQR (floor 0.1)"
