@@ -35,7 +35,7 @@ final class NormalizeAndProjectTests: XCTestCase {
         let w = Parameter("w", Tensor(shape: [1, 2], data: [3, 4])), b = Parameter("b", Tensor(shape: [1], data: [1]))
         w.grad = Tensor(shape: [1, 2], data: [1, 0])
         b.grad = Tensor(shape: [1], data: [0.5])
-        let nap = NormProjection(ChainedOptimizer.sgd([w, b], learningRate: 1), projecting: [w])
+        let nap = NormProjection(ChainedOptimizer.sgd([w, b], learningRate: 1.0), projecting: [w])
         XCTAssertEqual(nap.stateBytes, 4)
         nap.applyGradients()
         let k = Float(5 / 20.0.squareRoot())

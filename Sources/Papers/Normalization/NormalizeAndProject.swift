@@ -62,7 +62,7 @@ public struct NormalizeAndProjectPaper: Paper {
                 id: "c2a", statement: "NaP keeps the effective learning rate constant over the sequence.",
                 source: "abstract; Section 4", paperValue: "constant by construction of the projection", paperSetting: "MLPs, CNNs, Rainbow",
                 metric: "NaP arm: per seed, mean over its hidden weights of log(effective rate on the last task ÷ on the first task)",
-                rule: .equivalence("c2a.log_elr_ratio_nap", "log effective-rate ratio, last ÷ first task (NaP, hidden)", margin: logRatioMargin),
+                rule: .equivalence("c2a.log_elr_ratio_nap", "log effective-rate ratio, last ÷ first task (NaP, hidden)", margin: Self.logRatioMargin),
                 scaling: "as c1b; margin ±log 1.25 (a quarter either way)"),
             Claim(
                 id: "c2b", statement: "NaP preserves plasticity better than LayerNorm alone on a sequence of re-randomised labels.",
