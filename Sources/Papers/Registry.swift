@@ -25,6 +25,7 @@ public let registry: [any Paper] = [
     UDoGPaper(),                   // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
+    NormalizeAndProjectPaper(),    // Normalization
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
