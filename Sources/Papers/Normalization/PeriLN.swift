@@ -104,7 +104,7 @@ public struct PeriLNPaper: Paper {
         func v(_ id: String) -> String { claims.first { $0.claim.id == id }!.judgement.verdict.display }
         return "Against Pre-LN, Peri-LN's smaller variance growth is \(v("c1a")) and its smaller largest activation is \(v("c2a")); "
             + "against Post-LN, smaller variance growth is \(v("c1b")) (Post-LN renormalises the stream after every block, so its "
-            + "variance cannot grow) and steadier gradients across depth are \(v("c2b")). Stability where Pre-LN diverges is "
+            + "variance is set by the trained gains of its norms) and steadier gradients across depth are \(v("c2b")). Stability where Pre-LN diverges is "
             + "\(v("c2c")) by the rule written before the run (the grid table shows how each placement fares at the aggressive "
             + "rate, where a run may stall without diverging), and validation loss no worse than Pre-LN's is \(v("c2d")). "
             + "The 3.2B-parameter claim is beyond a CPU: "
