@@ -26,6 +26,7 @@ public let registry: [any Paper] = [
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
+    PeriLNPaper(),                 // Normalization
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory

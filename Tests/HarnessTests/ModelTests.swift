@@ -202,3 +202,83 @@ final class ModelTests: XCTestCase {
         XCTAssertLessThan(loss, 0.05)
     }
 }
+
+/// LayerNorm placement in the tiny transformer: `.pre` is the GPT-2 model as it always was,
+/// `.post` and `.peri` are differentiable models of their own.
+final class NormPlacementTests: XCTestCase {
+    /// The pre-LN forward written out op by op, as the model computed it before placements existed.
+    private func handWrittenPreLN(_ lm: TinyTransformer, _ tape: Tape<Float>, tokens: [Int], batch: Int) -> Variable<Float> {
+        let t = tokens.count / batch
+        let positions = (0..<batch).flatMap { _ in 0..<t }
+        var h = tape.add(lm.tokenEmbedding.forward(tape, tokens), lm.positionEmbedding.forward(tape, positions))
+        for b in lm.blocks {
+            let a = b.ln1.forward(tape, h)
+            let att = tape.causalSelfAttention(q: b.wq.forward(tape, a), k: b.wk.forward(tape, a), v: b.wv.forward(tape, a),
+                                               batch: batch, heads: b.heads)
+            h = tape.add(h, b.wo.forward(tape, att))
+            h = tape.add(h, b.fc2.forward(tape, tape.gelu(b.fc1.forward(tape, b.ln2.forward(tape, h)))))
+        }
+        return lm.head.forward(tape, lm.finalNorm!.forward(tape, h))
+    }
+
+    func testPrePlacementIsTheOldModelBitForBit() {
+        let lm = TinyTransformer(config: tinyConfig, rng: SeededRandom(seed: 4, path: ["lm"]))
+        let explicit = TinyTransformer(config: TransformerConfig(vocabulary: 7, context: 6, width: 8, heads: 2, layers: 2, placement: .pre),
+                                       rng: SeededRandom(seed: 4, path: ["lm"]))
+        XCTAssertEqual(lm.config, explicit.config)
+        for p in lm.parameters where p.name.hasSuffix("weight") { p.value.scale(by: 10) }
+        let (tokens, _) = tokenBatch()
+        let tape = Tape<Float>()
+        XCTAssertEqual(lm.forward(tape, tokens: tokens, batch: 3).value, handWrittenPreLN(lm, tape, tokens: tokens, batch: 3).value)
+        XCTAssertNil(lm.embeddingNorm)
+        XCTAssertTrue(lm.blocks.allSatisfy { $0.ln1Out == nil && $0.ln2Out == nil })
+    }
+
+    func testPlacementsShareEveryRandomParameterAndNameTheirNorms() {
+        func model(_ p: NormPlacement) -> TinyTransformer {
+            TinyTransformer(config: TransformerConfig(vocabulary: 7, context: 6, width: 8, heads: 2, layers: 2, placement: p),
+                            rng: SeededRandom(seed: 4, path: ["lm"]))
+        }
+        let pre = model(.pre), post = model(.post), peri = model(.peri)
+        let preNames = Set(pre.parameters.map(\.name))
+        XCTAssertEqual(Set(post.parameters.map(\.name)), preNames.subtracting(["final_ln.gain", "final_ln.bias"]))
+        let added = Set(peri.parameters.map(\.name)).subtracting(preNames)
+        XCTAssertEqual(added, ["embed_ln.gain", "embed_ln.bias", "block0.ln1_out.gain", "block0.ln1_out.bias", "block0.ln2_out.gain",
+                               "block0.ln2_out.bias", "block1.ln1_out.gain", "block1.ln1_out.bias", "block1.ln2_out.gain", "block1.ln2_out.bias"])
+        for p in pre.parameters { XCTAssertEqual(peri.parameter(named: p.name)?.value, p.value, p.name) }
+    }
+
+    func testPostAndPeriForwardShapesAndNormalisedStreams() {
+        let (tokens, _) = tokenBatch()
+        for placement in [NormPlacement.post, .peri] {
+            let lm = TinyTransformer(config: TransformerConfig(vocabulary: 7, context: 6, width: 8, heads: 2, layers: 2, placement: placement),
+                                     rng: SeededRandom(seed: 4, path: ["lm"]))
+            let tape = Tape<Float>()
+            XCTAssertEqual(lm.forward(tape, tokens: tokens, batch: 3).value.shape, [15, 7])
+            let stream = lm.residualStream(tokens: tokens, batch: 3)
+            XCTAssertEqual(stream.count, 3)
+            XCTAssertTrue(stream.allSatisfy { $0.shape == [15, 8] })
+            // Post-LN ends every block in a unit-gain LN and Peri-LN starts from a normalised
+            // embedding: each row has mean 0 and variance v/(v + ε) ≤ 1 there (ε = 1e-5 matters
+            // for the N(0, 0.02²) embedding, v ≈ 8e-4).
+            let normalised = placement == .post ? stream[2] : stream[0]
+            for r in 0..<15 {
+                let row = (0..<8).map { normalised[r, $0] }
+                let mean = row.reduce(0, +) / 8
+                XCTAssertEqual(mean, 0, accuracy: 1e-5)
+                let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8
+                XCTAssertTrue(variance > 0.95 && variance < 1.0001, "\(placement) row \(r): variance \(variance)")
+            }
+        }
+    }
+
+    func testPostAndPeriGradientsMatchFiniteDifferences() {
+        let (tokens, targets) = tokenBatch()
+        for placement in [NormPlacement.post, .peri] {
+            let lm = TinyTransformer(config: TransformerConfig(vocabulary: 7, context: 6, width: 8, heads: 2, layers: 2, placement: placement),
+                                     rng: SeededRandom(seed: 4, path: ["lm"]))
+            for p in lm.parameters where p.name.hasSuffix("weight") || p.name.hasPrefix("embed.") { p.value.scale(by: 15) }
+            modelGradientCheck(lm.trainableParameters) { lm.lossAndGradient(tokens: tokens, targets: targets, batch: 3) }
+        }
+    }
+}

@@ -70,7 +70,7 @@ final class LoRAPlusTests: XCTestCase {
     /// without weight decay; everything else (lora_A, other matrices) at η.
     func testParameterGroupsFollowTheOfficialRule() {
         let model = adaptedModel()
-        model.finalNorm.isFrozen = false
+        model.finalNorm?.isFrozen = false
         model.head.isFrozen = false
         let groups = LoRAPlus.parameterGroups(model, learningRate: 1e-3, ratio: 8, weightDecay: 0.1, steps: 5)
         XCTAssertEqual(groups.count, 3)

@@ -1,17 +1,48 @@
 /// # A tiny GPT-style transformer for next-token language modelling
 ///
-/// Token and learned position embeddings, then `layers` pre-LayerNorm blocks
+/// Token and learned position embeddings, then `layers` transformer blocks, then a linear head to
+/// vocabulary logits, as in GPT-2 but small enough to train on a CPU in seconds. Where the
+/// LayerNorms sit is ``NormPlacement``; the default `.pre` is GPT-2's
 ///
 ///     h = h + Wo · attention(LN₁(h))        (causal, multi-head)
 ///     h = h + fc2 · GELU(fc1 · LN₂(h))      (hidden width mlpRatio · width)
 ///
-/// then a final LayerNorm and a linear head to vocabulary logits, as in GPT-2 but small enough to
-/// train on a CPU in seconds. Linear weights and embeddings start `N(0, 0.02²)` with zero biases
-/// (GPT-2's initialisation); LayerNorm gains start at one.
+/// with a final LayerNorm before the head. Linear weights and embeddings start `N(0, 0.02²)` with
+/// zero biases (GPT-2's initialisation); LayerNorm gains start at one. Every norm of the model is
+/// built by ``TransformerConfig/makeNorm(_:)``, so a different norm layer is one new
+/// ``NormalizationKind`` case.
 ///
 /// Parameter names: `embed.token`, `embed.position`, `block<i>.ln1.{gain,bias}`,
 /// `block<i>.attn.{wq,wk,wv,wo}.{weight,bias}`, `block<i>.ln2.*`, `block<i>.mlp.{fc1,fc2}.*`,
-/// `final_ln.*`, `head.*`.
+/// `final_ln.*`, `head.*`; Peri-LN adds `embed_ln.*` and `block<i>.{ln1_out,ln2_out}.*`, Post-LN
+/// drops `final_ln`. Norms draw no random numbers and every other parameter draws from its own
+/// named stream, so the placement never changes another parameter's initial value.
+
+/// Where a block's LayerNorms sit relative to its residual connection.
+public enum NormPlacement: String, Sendable, Equatable, CaseIterable {
+    /// `h ← h + F(LN(h))`, and a final LN before the head (GPT-2).
+    case pre
+    /// `h ← LN(h + F(h))` (the original Transformer); the last block's LN already normalises
+    /// the head's input, so there is no final LN.
+    case post
+    /// `h ← h + LN_out(F(LN_in(h)))` (Kim et al. 2025, "Peri-LN"; Gemma 2, OLMo 2), with the
+    /// embedding output normalised (`embed_ln`) and the final LN kept, as the paper describes.
+    case peri
+}
+
+/// The norm layer a transformer builds at every norm position.
+public enum NormalizationKind: String, Sendable, Equatable {
+    /// ``LayerNorm``: mean and variance over the width, learned gain and bias.
+    case layerNorm
+}
+
+/// A layer that normalises the last axis of `[rows, width]` activations (LayerNorm and the norms
+/// that replace it).
+public protocol NormalizationLayer: Layer {
+    func forward(_ tape: Tape<Float>, _ x: Variable<Float>) -> Variable<Float>
+}
+
+extension LayerNorm: NormalizationLayer {}
 
 /// The shape of a ``TinyTransformer``.
 public struct TransformerConfig: Sendable, Equatable {
@@ -26,8 +57,13 @@ public struct TransformerConfig: Sendable, Equatable {
     public var mlpRatio: Int
     /// Dropout after attention and MLP outputs and on the embeddings, in training only.
     public var dropout: Double
+    /// Where the blocks' norms sit (default: pre-LN, GPT-2).
+    public var placement: NormPlacement
+    /// Which norm layer every norm position gets (default: LayerNorm).
+    public var normalization: NormalizationKind
 
-    public init(vocabulary: Int, context: Int, width: Int, heads: Int, layers: Int, mlpRatio: Int = 4, dropout: Double = 0) {
+    public init(vocabulary: Int, context: Int, width: Int, heads: Int, layers: Int, mlpRatio: Int = 4, dropout: Double = 0,
+                placement: NormPlacement = .pre, normalization: NormalizationKind = .layerNorm) {
         precondition(width % heads == 0, "width \(width) is not divisible by heads \(heads)")
         self.vocabulary = vocabulary
         self.context = context
@@ -36,22 +72,39 @@ public struct TransformerConfig: Sendable, Equatable {
         self.layers = layers
         self.mlpRatio = mlpRatio
         self.dropout = dropout
+        self.placement = placement
+        self.normalization = normalization
+    }
+
+    /// The one place norms are built: a norm layer named `name` over the model width.
+    public func makeNorm(_ name: String) -> any NormalizationLayer {
+        switch normalization {
+        case .layerNorm: return LayerNorm(name, width: width)
+        }
     }
 }
 
-/// One pre-LayerNorm transformer block.
+/// One transformer block: attention then MLP, each a residual sublayer with its norms placed by
+/// the configuration's ``NormPlacement``.
 public final class TransformerBlock {
-    public let ln1: LayerNorm, ln2: LayerNorm
+    /// The sublayers' norms: on the input (pre, peri) or after the residual add (post).
+    public let ln1: any NormalizationLayer, ln2: any NormalizationLayer
+    /// Peri-LN's output norms, applied to each sublayer's output before the residual add.
+    public let ln1Out: (any NormalizationLayer)?, ln2Out: (any NormalizationLayer)?
     public let wq: Linear, wk: Linear, wv: Linear, wo: Linear
     public let fc1: Linear, fc2: Linear
     public let heads: Int
+    public let placement: NormPlacement
 
     init(index i: Int, config c: TransformerConfig, rng: SeededRandom) {
         let p = "block\(i)"
         let init0 = WeightInit.normal(std: 0.02)
         heads = c.heads
-        ln1 = LayerNorm(p + ".ln1", width: c.width)
-        ln2 = LayerNorm(p + ".ln2", width: c.width)
+        placement = c.placement
+        ln1 = c.makeNorm(p + ".ln1")
+        ln2 = c.makeNorm(p + ".ln2")
+        ln1Out = c.placement == .peri ? c.makeNorm(p + ".ln1_out") : nil
+        ln2Out = c.placement == .peri ? c.makeNorm(p + ".ln2_out") : nil
         wq = Linear(p + ".attn.wq", inputs: c.width, outputs: c.width, initialization: init0, rng: rng)
         wk = Linear(p + ".attn.wk", inputs: c.width, outputs: c.width, initialization: init0, rng: rng)
         wv = Linear(p + ".attn.wv", inputs: c.width, outputs: c.width, initialization: init0, rng: rng)
@@ -60,15 +113,30 @@ public final class TransformerBlock {
         fc2 = Linear(p + ".mlp.fc2", inputs: c.mlpRatio * c.width, outputs: c.width, initialization: init0, rng: rng)
     }
 
-    var layers: [Layer] { [ln1, wq, wk, wv, wo, ln2, fc1, fc2] }
+    var layers: [Layer] {
+        let attention: [Layer] = [ln1, wq, wk, wv, wo] + (ln1Out.map { [$0] } ?? [])
+        let mlp: [Layer] = [ln2, fc1, fc2] + (ln2Out.map { [$0] } ?? [])
+        return attention + mlp
+    }
 
     func forward(_ tape: Tape<Float>, _ h: Variable<Float>, batch: Int, dropout: (Variable<Float>) -> Variable<Float>) -> Variable<Float> {
-        let a = ln1.forward(tape, h)
-        let attended = tape.causalSelfAttention(q: wq.forward(tape, a), k: wk.forward(tape, a), v: wv.forward(tape, a),
-                                                batch: batch, heads: heads)
-        let h1 = tape.add(h, dropout(wo.forward(tape, attended)))
-        let m = fc2.forward(tape, tape.gelu(fc1.forward(tape, ln2.forward(tape, h1))))
-        return tape.add(h1, dropout(m))
+        let attention: (Variable<Float>) -> Variable<Float> = { a in
+            self.wo.forward(tape, tape.causalSelfAttention(q: self.wq.forward(tape, a), k: self.wk.forward(tape, a),
+                                                           v: self.wv.forward(tape, a), batch: batch, heads: self.heads))
+        }
+        let mlp: (Variable<Float>) -> Variable<Float> = { x in self.fc2.forward(tape, tape.gelu(self.fc1.forward(tape, x))) }
+        let h1 = residual(tape, h, norm: ln1, output: ln1Out, sublayer: attention, dropout: dropout)
+        return residual(tape, h1, norm: ln2, output: ln2Out, sublayer: mlp, dropout: dropout)
+    }
+
+    /// One residual sublayer `F` with its norms where the placement puts them.
+    private func residual(_ tape: Tape<Float>, _ h: Variable<Float>, norm: any NormalizationLayer, output: (any NormalizationLayer)?,
+                          sublayer f: (Variable<Float>) -> Variable<Float>, dropout: (Variable<Float>) -> Variable<Float>) -> Variable<Float> {
+        switch placement {
+        case .pre: return tape.add(h, dropout(f(norm.forward(tape, h))))
+        case .post: return norm.forward(tape, tape.add(h, dropout(f(h))))
+        case .peri: return tape.add(h, dropout(output!.forward(tape, f(norm.forward(tape, h)))))
+        }
     }
 }
 
@@ -77,7 +145,10 @@ public final class TinyTransformer: TrainableModel {
     public let config: TransformerConfig
     public let tokenEmbedding: Embedding, positionEmbedding: Embedding
     public let blocks: [TransformerBlock]
-    public let finalNorm: LayerNorm
+    /// Peri-LN's norm on the embedding output (nil otherwise).
+    public let embeddingNorm: (any NormalizationLayer)?
+    /// The norm before the head (nil for Post-LN, whose last block ends in a norm).
+    public let finalNorm: (any NormalizationLayer)?
     public let head: Linear
     /// The stream dropout masks are drawn from; it advances with each training forward pass.
     public var dropoutRNG: SeededRandom
@@ -87,19 +158,35 @@ public final class TinyTransformer: TrainableModel {
         self.config = config
         tokenEmbedding = Embedding("embed.token", count: config.vocabulary, width: config.width, rng: rng)
         positionEmbedding = Embedding("embed.position", count: config.context, width: config.width, rng: rng)
+        embeddingNorm = config.placement == .peri ? config.makeNorm("embed_ln") : nil
         blocks = (0..<config.layers).map { TransformerBlock(index: $0, config: config, rng: rng) }
-        finalNorm = LayerNorm("final_ln", width: config.width)
+        finalNorm = config.placement == .post ? nil : config.makeNorm("final_ln")
         head = Linear("head", inputs: config.width, outputs: config.vocabulary, initialization: .normal(std: 0.02), rng: rng)
         dropoutRNG = rng.child("dropout")
     }
 
     public var layers: [Layer] {
-        [tokenEmbedding, positionEmbedding] + blocks.flatMap { $0.layers } + [finalNorm, head]
+        let embeddings: [Layer] = [tokenEmbedding, positionEmbedding] + (embeddingNorm.map { [$0] } ?? [])
+        return embeddings + blocks.flatMap { $0.layers } + (finalNorm.map { [$0] } ?? []) + [head]
     }
 
     /// Next-token logits `[batch · T, vocabulary]` for `tokens`, `batch` sequences of equal
     /// length `T ≤ context` laid end to end.
     public func forward(_ tape: Tape<Float>, tokens: [Int], batch: Int, training: Bool = true) -> Variable<Float> {
+        forward(tape, tokens: tokens, batch: batch, training: training, observe: nil)
+    }
+
+    /// The residual stream `[batch · T, width]` in evaluation mode: entry 0 is the blocks' input
+    /// (the embedding, normalised under Peri-LN), entry `l` the output of block `l`.
+    public func residualStream(tokens: [Int], batch: Int) -> [Tensor<Float>] {
+        let tape = Tape<Float>()
+        var states = [Tensor<Float>]()
+        _ = forward(tape, tokens: tokens, batch: batch, training: false) { states.append($0.value) }
+        return states
+    }
+
+    private func forward(_ tape: Tape<Float>, tokens: [Int], batch: Int, training: Bool,
+                         observe: ((Variable<Float>) -> Void)?) -> Variable<Float> {
         precondition(batch > 0 && tokens.count % batch == 0, "\(tokens.count) tokens do not split into \(batch) sequences")
         let t = tokens.count / batch
         precondition(t <= config.context, "sequence length \(t) exceeds context \(config.context)")
@@ -109,8 +196,13 @@ public final class TinyTransformer: TrainableModel {
         let rate = config.dropout
         let drop: (Variable<Float>) -> Variable<Float> = { x in tape.dropout(x, rate: rate, rng: &self.dropoutRNG, training: training) }
         var h = drop(tape.add(tokenEmbedding.forward(tape, tokens), positionEmbedding.forward(tape, positions)))
-        for block in blocks { h = block.forward(tape, h, batch: batch, dropout: drop) }
-        return head.forward(tape, finalNorm.forward(tape, h))
+        if let norm = embeddingNorm { h = norm.forward(tape, h) }
+        observe?(h)
+        for block in blocks {
+            h = block.forward(tape, h, batch: batch, dropout: drop)
+            observe?(h)
+        }
+        return head.forward(tape, finalNorm.map { $0.forward(tape, h) } ?? h)
     }
 
     /// Mean next-token cross-entropy: `targets[i]` is the token that should follow `tokens[i]`.
