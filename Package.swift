@@ -13,6 +13,7 @@ let families = [
     "ConvexAndTheory",
     "LowRankAdapters",
     "MemoryEfficient",
+    "Normalization",
     "Orthogonalized",
     "SharpnessAndGeneralization",
 ]

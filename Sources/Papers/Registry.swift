@@ -3,6 +3,7 @@ import ConvexAndTheory
 import Harness
 import LowRankAdapters
 import MemoryEfficient
+import Normalization
 import Orthogonalized
 import SharpnessAndGeneralization
 
@@ -26,6 +27,7 @@ public let registry: [any Paper] = [
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
     LANTONPaper(),                 // Orthogonalized
+    PowerNormPaper(),              // Normalization
 ]
 
 /// The registered paper with the given slug, if any.
