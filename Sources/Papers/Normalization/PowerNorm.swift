@@ -108,7 +108,9 @@ public struct PowerNormPaper: Paper {
         return "Larger batch-statistic fluctuation in the language model than in the image MLP is \(v("c1a")) for the mean and "
             + "\(v("c1b")) for the variance; BN worse than LN is \(v("c1c")) and BN less stable than LN is \(v("c1d")). "
             + "PN's smaller gradients than BN's are \(v("c2a")). PN ahead of LN is \(v("c3a")) and ahead of BN is \(v("c3b")) "
-            + "— on a 2-block model of a Markov source, not on the paper's translation and perplexity benchmarks."
+            + "— on a 2-block model of a Markov source, not on the paper's translation and perplexity benchmarks. Where BN "
+            + "trains as well as LN there is little for PN to repair; the fluctuation table's last row (the MLP at the LM's "
+            + "batch of 256 rows) shows how much of the vision model's larger fluctuation comes from its smaller batch."
     }
 
     // MARK: - The method
