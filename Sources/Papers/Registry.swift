@@ -27,6 +27,7 @@ public let registry: [any Paper] = [
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
     PeriLNPaper(),                 // Normalization
+    PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory

@@ -34,12 +34,25 @@ public enum NormPlacement: String, Sendable, Equatable, CaseIterable {
 public enum NormalizationKind: String, Sendable, Equatable {
     /// ``LayerNorm``: mean and variance over the width, learned gain and bias.
     case layerNorm
+    /// ``BatchNorm``: mean and variance of each feature over the batch's rows (all tokens),
+    /// running statistics in evaluation.
+    case batchNorm
+    /// ``PowerNorm`` (Shen et al. 2020): per-token RMS scaling, then each feature divided by its
+    /// running quadratic mean, with the paper's approximate backward pass.
+    case powerNorm
 }
 
 /// A layer that normalises the last axis of `[rows, width]` activations (LayerNorm and the norms
 /// that replace it).
 public protocol NormalizationLayer: Layer {
     func forward(_ tape: Tape<Float>, _ x: Variable<Float>) -> Variable<Float>
+    /// The forward pass in training or evaluation mode; norms with running statistics (batch
+    /// norms) differ between the two, the others ignore `training`.
+    func forward(_ tape: Tape<Float>, _ x: Variable<Float>, training: Bool) -> Variable<Float>
+}
+
+extension NormalizationLayer {
+    public func forward(_ tape: Tape<Float>, _ x: Variable<Float>, training: Bool) -> Variable<Float> { forward(tape, x) }
 }
 
 extension LayerNorm: NormalizationLayer {}
@@ -80,6 +93,8 @@ public struct TransformerConfig: Sendable, Equatable {
     public func makeNorm(_ name: String) -> any NormalizationLayer {
         switch normalization {
         case .layerNorm: return LayerNorm(name, width: width)
+        case .batchNorm: return BatchNorm(name, width: width)
+        case .powerNorm: return PowerNorm(name, width: width)
         }
     }
 }
@@ -119,23 +134,26 @@ public final class TransformerBlock {
         return attention + mlp
     }
 
-    func forward(_ tape: Tape<Float>, _ h: Variable<Float>, batch: Int, dropout: (Variable<Float>) -> Variable<Float>) -> Variable<Float> {
+    func forward(_ tape: Tape<Float>, _ h: Variable<Float>, batch: Int, training: Bool = true,
+                 dropout: (Variable<Float>) -> Variable<Float>) -> Variable<Float> {
         let attention: (Variable<Float>) -> Variable<Float> = { a in
             self.wo.forward(tape, tape.causalSelfAttention(q: self.wq.forward(tape, a), k: self.wk.forward(tape, a),
                                                            v: self.wv.forward(tape, a), batch: batch, heads: self.heads))
         }
         let mlp: (Variable<Float>) -> Variable<Float> = { x in self.fc2.forward(tape, tape.gelu(self.fc1.forward(tape, x))) }
-        let h1 = residual(tape, h, norm: ln1, output: ln1Out, sublayer: attention, dropout: dropout)
-        return residual(tape, h1, norm: ln2, output: ln2Out, sublayer: mlp, dropout: dropout)
+        let h1 = residual(tape, h, norm: ln1, output: ln1Out, sublayer: attention, training: training, dropout: dropout)
+        return residual(tape, h1, norm: ln2, output: ln2Out, sublayer: mlp, training: training, dropout: dropout)
     }
 
     /// One residual sublayer `F` with its norms where the placement puts them.
     private func residual(_ tape: Tape<Float>, _ h: Variable<Float>, norm: any NormalizationLayer, output: (any NormalizationLayer)?,
-                          sublayer f: (Variable<Float>) -> Variable<Float>, dropout: (Variable<Float>) -> Variable<Float>) -> Variable<Float> {
+                          sublayer f: (Variable<Float>) -> Variable<Float>, training: Bool,
+                          dropout: (Variable<Float>) -> Variable<Float>) -> Variable<Float> {
+        let n: (any NormalizationLayer, Variable<Float>) -> Variable<Float> = { $0.forward(tape, $1, training: training) }
         switch placement {
-        case .pre: return tape.add(h, dropout(f(norm.forward(tape, h))))
-        case .post: return norm.forward(tape, tape.add(h, dropout(f(h))))
-        case .peri: return tape.add(h, dropout(output!.forward(tape, f(norm.forward(tape, h)))))
+        case .pre: return tape.add(h, dropout(f(n(norm, h))))
+        case .post: return n(norm, tape.add(h, dropout(f(h))))
+        case .peri: return tape.add(h, dropout(n(output!, f(n(norm, h)))))
         }
     }
 }
@@ -196,13 +214,13 @@ public final class TinyTransformer: TrainableModel {
         let rate = config.dropout
         let drop: (Variable<Float>) -> Variable<Float> = { x in tape.dropout(x, rate: rate, rng: &self.dropoutRNG, training: training) }
         var h = drop(tape.add(tokenEmbedding.forward(tape, tokens), positionEmbedding.forward(tape, positions)))
-        if let norm = embeddingNorm { h = norm.forward(tape, h) }
+        if let norm = embeddingNorm { h = norm.forward(tape, h, training: training) }
         observe?(h)
         for block in blocks {
-            h = block.forward(tape, h, batch: batch, dropout: drop)
+            h = block.forward(tape, h, batch: batch, training: training, dropout: drop)
             observe?(h)
         }
-        return head.forward(tape, finalNorm.map { $0.forward(tape, h) } ?? h)
+        return head.forward(tape, finalNorm.map { $0.forward(tape, h, training: training) } ?? h)
     }
 
     /// Mean next-token cross-entropy: `targets[i]` is the token that should follow `tokens[i]`.
