@@ -155,6 +155,18 @@ final class PowerNormTests: XCTestCase {
         XCTAssertEqual(verdict("c1a", interval: (-0.5, -0.7, -0.3), key: c1a), .notReproduced)
         XCTAssertEqual(verdict("c1d", plain: 2, key: "c1d.divergences_bn_minus_ln"), .reproduced)
         XCTAssertEqual(verdict("c1d", plain: 0, key: "c1d.divergences_bn_minus_ln"), .notReproduced)
+        // c3b is judged only where BN trails LN (c1c): otherwise PN has nothing to repair.
+        func c3b(bnMinusLN: (Double, Double, Double), pnMinusBN: (Double, Double, Double)) -> Verdict {
+            var e = Evidence()
+            for (key, i) in [("c1c.val_loss_bn_minus_ln", bnMinusLN), ("c3b.val_loss_pn_minus_bn", pnMinusBN)] {
+                e.record(interval: key, Interval(mean: i.0, low: i.1, high: i.2, count: 5), tolerance: 0); e.record(key + ".mde", 0.001)
+            }
+            return PowerNormPaper().claims.first { $0.id == "c3b" }!.decide(e).verdict
+        }
+        XCTAssertEqual(c3b(bnMinusLN: (0.05, 0.03, 0.07), pnMinusBN: (-0.05, -0.07, -0.03)), .reproduced)
+        XCTAssertEqual(c3b(bnMinusLN: (0.05, 0.03, 0.07), pnMinusBN: (0.01, -0.005, 0.02)), .notReproduced)
+        XCTAssertEqual(c3b(bnMinusLN: (-0.004, -0.02, 0.013), pnMinusBN: (0.01, -0.005, 0.02)), .inconclusive(.premiseAbsent))
+        XCTAssertFalse(PowerNormPaper().claims.first { $0.id == "c3b" }!.history.isEmpty)
     }
 
     func testTinyRunIsDeterministic() throws {
