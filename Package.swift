@@ -14,6 +14,7 @@ let families = [
     "LowRankAdapters",
     "MemoryEfficient",
     "Orthogonalized",
+    "SchedulesAndBatchSize",
     "SharpnessAndGeneralization",
 ]
 

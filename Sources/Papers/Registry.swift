@@ -4,6 +4,7 @@ import Harness
 import LowRankAdapters
 import MemoryEfficient
 import Orthogonalized
+import SchedulesAndBatchSize
 import SharpnessAndGeneralization
 
 /// Every reproduced paper, one line each, in catalog order (family, then slug).
@@ -26,6 +27,7 @@ public let registry: [any Paper] = [
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
     LANTONPaper(),                 // Orthogonalized
+    AdAdaGradPaper(),              // SchedulesAndBatchSize
 ]
 
 /// The registered paper with the given slug, if any.
