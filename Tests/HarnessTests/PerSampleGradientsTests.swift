@@ -11,14 +11,14 @@ final class PerSampleGradientsTests: XCTestCase {
         let x = Tensor<Float>.randomNormal([5, 3], using: &rng), y = [0, 1, 1, 0, 1]
         let stats = PerSampleGradientStatistics(parameters: model.parameters, input: x, labels: y) { model.lossAndGradient($0, labels: $1) }
         let weight = model.parameters[0], bias = model.parameters[1]
-        XCTAssertEqual(weight.value.shape, [2, 3], "torch layout [out, in]")
+        XCTAssertEqual(weight.value.shape, [3, 2], "the harness layout [in, out]")
         let logits = model.logits(x)
         var perExample = [[Double]]()   // 6 weight entries then 2 bias entries
         for i in 0..<5 {
             let z = (0..<2).map { Double(logits.data[i * 2 + $0]) }
             let m = z.max()!, e = z.map { exp($0 - m) }, p = e.map { $0 / e.reduce(0, +) }
             let delta = (0..<2).map { p[$0] - ($0 == y[i] ? 1 : 0) }
-            perExample.append((0..<2).flatMap { o in (0..<3).map { k in delta[o] * Double(x.data[i * 3 + k]) } } + delta)
+            perExample.append((0..<3).flatMap { k in (0..<2).map { o in delta[o] * Double(x.data[i * 3 + k]) } } + delta)
         }
         let flatMean = stats.mean[0].data + stats.mean[1].data, flatVar = stats.variance[0].data + stats.variance[1].data
         for j in 0..<8 {
