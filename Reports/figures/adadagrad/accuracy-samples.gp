@@ -24,4 +24,8 @@ plot "accuracy-samples.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b
      "accuracy-samples.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
      "accuracy-samples.dat" index 5 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#8c564b" title "AdaGradNorm b=512", \
      "accuracy-samples.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
-     "accuracy-samples.dat" index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#e377c2" title "AdAdaGradNorm"
+     "accuracy-samples.dat" index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#e377c2" title "AdAdaGradNorm", \
+     "accuracy-samples.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
+     "accuracy-samples.dat" index 7 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#7f7f7f" title "AdAdaGrad (norm, η=0.5)", \
+     "accuracy-samples.dat" index 8 using 1:3:4 with filledcurves lc rgb "#bcbd22" notitle, \
+     "accuracy-samples.dat" index 8 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#bcbd22" title "AdAdaGradNorm (η=0.5)"

@@ -15,4 +15,6 @@ set logscale y 10
 set format y "%g"
 plot "batch-size.dat" index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#1f77b4" title "AdAdaGrad (norm)", \
      "batch-size.dat" index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#ff7f0e" title "AdAdaGrad (coordinate)", \
-     "batch-size.dat" index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#2ca02c" title "AdAdaGradNorm"
+     "batch-size.dat" index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#2ca02c" title "AdAdaGradNorm", \
+     "batch-size.dat" index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#d62728" title "AdAdaGrad (norm, η=0.5)", \
+     "batch-size.dat" index 4 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#9467bd" title "AdAdaGradNorm (η=0.5)"
