@@ -26,6 +26,11 @@ public struct PerSampleGradientStatistics {
         variance.reduce(0) { total, t in t.data.reduce(total) { $0 + Double($1) } }
     }
 
+    /// Statistics computed elsewhere (a closed form for a model whose per-example gradients are known).
+    public init(count: Int, mean: [Tensor<Float>], variance: [Tensor<Float>]) {
+        (self.count, self.mean, self.variance) = (count, mean, variance)
+    }
+
     /// Runs `lossAndGradient` once per example of `input` (rows) with `labels`, accumulating in
     /// Double. `lossAndGradient(x, y)` must overwrite the parameters' gradients with those of
     /// the mean loss on `(x, y)` (what ``Classifier/lossAndGradient(_:labels:)`` does). The
