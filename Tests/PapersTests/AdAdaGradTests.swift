@@ -23,6 +23,10 @@ final class AdAdaGradTests: XCTestCase {
         scaling.update(&other, parameter: other, index: 1, step: 1)
         XCTAssertEqual(Double(other.data[2]), 2 / 4.01.squareRoot(), accuracy: 1e-6, "each tensor has its own accumulator")
         XCTAssertEqual(scaling.stateBytes, 8)
+        let decayed = ScaleByAdaGradNorm(eps: 0, weightDecay: 0.5)
+        var w = Tensor<Float>(shape: [2], data: [3, 4])
+        decayed.update(&w, parameter: w, index: 0, step: 1)
+        XCTAssertEqual(Double(w.data[0]), 3 / 25.01.squareRoot() + 1.5, accuracy: 1e-6, "the official decay adds wd·grad")
     }
 
     /// The trace factory accepts the reference keywords and refuses others.

@@ -154,21 +154,24 @@ public struct AdAdaGradPaper: Paper {
 // MARK: - The optimizer and the batch tests
 
 // excerpt: adadagrad
-/// AdaGrad-Norm's scaling: one accumulator per tensor, `b² ← b² + ‖u‖²`, `u ← u / (√b² + ε)`.
+/// AdaGrad-Norm's scaling: one accumulator per tensor, `b² ← b² + ‖u‖²`, `u ← u / (√b² + ε)`,
+/// plus the official code's `weight_decay` term `+ wd·u` (it subtracts `lr·wd·grad` after the step).
 /// State: one float per tensor.
 public final class ScaleByAdaGradNorm: GradientTransformation {
-    public let eps: Float, initialAccumulatorValue: Float
+    public let eps: Float, initialAccumulatorValue: Float, weightDecay: Float
     private var sums: [Float] = []
 
-    public init(eps: Float = 1e-10, initialAccumulatorValue: Float = 1e-2) {
-        (self.eps, self.initialAccumulatorValue) = (eps, initialAccumulatorValue)
+    public init(eps: Float = 1e-10, initialAccumulatorValue: Float = 1e-2, weightDecay: Float = 0) {
+        (self.eps, self.initialAccumulatorValue, self.weightDecay) = (eps, initialAccumulatorValue, weightDecay)
     }
 
     public func update(_ u: inout Tensor<Float>, parameter: Tensor<Float>, index: Int, step: Int) {
         while sums.count <= index { sums.append(initialAccumulatorValue) }
         sums[index] += u.squaredNorm()
         let scale = 1 / (sums[index].squareRoot() + eps)
+        let raw = u
         u.scale(by: scale)
+        if weightDecay != 0 { u.add(raw, scaledBy: weightDecay) }
     }
 
     public var stateBytes: Int { sums.count * MemoryLayout<Float>.size }
@@ -176,8 +179,8 @@ public final class ScaleByAdaGradNorm: GradientTransformation {
 
 extension Chains {
     /// AdaGrad-Norm with the official defaults (accumulator 1e-2, ε = 1e-10).
-    public static func adagradNorm(eps: Float = 1e-10, initialAccumulatorValue: Float = 1e-2) -> [GradientTransformation] {
-        [ScaleByAdaGradNorm(eps: eps, initialAccumulatorValue: initialAccumulatorValue)]
+    public static func adagradNorm(eps: Float = 1e-10, initialAccumulatorValue: Float = 1e-2, weightDecay: Float = 0) -> [GradientTransformation] {
+        [ScaleByAdaGradNorm(eps: eps, initialAccumulatorValue: initialAccumulatorValue, weightDecay: weightDecay)]
     }
 }
 
@@ -214,9 +217,10 @@ public enum BatchSizeTest: Sendable, Equatable {
 extension AdAdaGradPaper {
     public var traceOptimizers: [String: TraceOptimizerFactory] {
         ["adagradnorm": { h, params in
-            try h.accept(["lr", "eps", "initial_accumulator_value"])
+            try h.accept(["lr", "eps", "initial_accumulator_value", "weight_decay"])
             return ChainedOptimizer(params, transforms: Chains.adagradNorm(eps: try h.float("eps", default: 1e-10),
-                                                                           initialAccumulatorValue: try h.float("initial_accumulator_value", default: 1e-2)),
+                                                                           initialAccumulatorValue: try h.float("initial_accumulator_value", default: 1e-2),
+                                                                           weightDecay: try h.float("weight_decay", default: 0)),
                                     learningRate: .constant(try h.float("lr", default: 1)))
         }]
     }
