@@ -99,7 +99,7 @@ public struct AdAdaGradPaper: Paper {
         text += "The norm test's batch ‖Var‖₁/(η²‖ḡ‖²) is 1/η² = 100 times the gradient-noise scale: where the table gives an adaptive arm the large batch's step count, "
         text += "the test asked for the cap of 512 at its first step and the arm ran as the large batch after one small step (the first full run did this, which is why "
         text += "the unjudged η = 0.5 arms were added: the batch-size figure shows whether they grow progressively instead). "
-        text += "All comparisons are at an equal budget of examples, so fewer steps is the saving the scheme offers: the same accuracy for fewer, larger (parallelisable) steps."
+        text += "All comparisons are at an equal budget of examples: fewer, larger (parallelisable) steps is what the scheme saves, and the accuracy differences above are what it costs or gains."
         return text
     }
 
