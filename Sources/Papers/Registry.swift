@@ -34,6 +34,7 @@ public let registry: [any Paper] = [
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
     LANTONPaper(),                 // Orthogonalized
+    AdAdaGradPaper(),              // SchedulesAndBatchSize
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
 ]

@@ -1,0 +1,31 @@
+# Test accuracy against examples processed
+# Re-plot with `gnuplot accuracy-samples.gp` in this folder; the data is in accuracy-samples.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "accuracy-samples.svg"
+set title "Test accuracy against examples processed"
+set xlabel "examples processed"
+set ylabel "test accuracy"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+plot "accuracy-samples.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "accuracy-samples.dat" index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#1f77b4" title "AdaGrad b=32", \
+     "accuracy-samples.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "accuracy-samples.dat" index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#ff7f0e" title "AdaGrad b=512", \
+     "accuracy-samples.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "accuracy-samples.dat" index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#2ca02c" title "AdAdaGrad (norm)", \
+     "accuracy-samples.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "accuracy-samples.dat" index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#d62728" title "AdAdaGrad (coordinate)", \
+     "accuracy-samples.dat" index 4 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
+     "accuracy-samples.dat" index 4 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#9467bd" title "AdaGradNorm b=32", \
+     "accuracy-samples.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
+     "accuracy-samples.dat" index 5 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#8c564b" title "AdaGradNorm b=512", \
+     "accuracy-samples.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
+     "accuracy-samples.dat" index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#e377c2" title "AdAdaGradNorm", \
+     "accuracy-samples.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
+     "accuracy-samples.dat" index 7 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#7f7f7f" title "AdAdaGrad (norm, η=0.5)", \
+     "accuracy-samples.dat" index 8 using 1:3:4 with filledcurves lc rgb "#bcbd22" notitle, \
+     "accuracy-samples.dat" index 8 using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb "#bcbd22" title "AdAdaGradNorm (η=0.5)"
