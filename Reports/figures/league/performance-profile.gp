@@ -26,8 +26,11 @@ plot "performance-profile.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4
      "performance-profile.dat" index 10 using 1:2 with steps lw 2 lc rgb "#1f77b4" dt 2 title "optimistic-amsgrad", \
      "performance-profile.dat" index 11 using 1:2 with steps lw 2 lc rgb "#ff7f0e" dt 2 title "sgd-sai", \
      "performance-profile.dat" index 12 using 1:2 with steps lw 2 lc rgb "#2ca02c" dt 2 title "smb", \
-     "performance-profile.dat" index 13 using 1:2 with steps lw 2 lc rgb "#d62728" dt 2 title "sam", \
-     "performance-profile.dat" index 14 using 1:2 with steps lw 2 lc rgb "#9467bd" dt 2 title "muon", \
-     "performance-profile.dat" index 15 using 1:2 with steps lw 2 lc rgb "#8c564b" dt 2 title "auon", \
-     "performance-profile.dat" index 16 using 1:2 with steps lw 2 lc rgb "#e377c2" dt 2 title "drop-muon", \
-     "performance-profile.dat" index 17 using 1:2 with steps lw 2 lc rgb "#7f7f7f" dt 2 title "lanton"
+     "performance-profile.dat" index 13 using 1:2 with steps lw 2 lc rgb "#d62728" dt 2 title "u-dog", \
+     "performance-profile.dat" index 14 using 1:2 with steps lw 2 lc rgb "#9467bd" dt 2 title "dog", \
+     "performance-profile.dat" index 15 using 1:2 with steps lw 2 lc rgb "#8c564b" dt 2 title "sam", \
+     "performance-profile.dat" index 16 using 1:2 with steps lw 2 lc rgb "#e377c2" dt 2 title "muon", \
+     "performance-profile.dat" index 17 using 1:2 with steps lw 2 lc rgb "#7f7f7f" dt 2 title "auon", \
+     "performance-profile.dat" index 18 using 1:2 with steps lw 2 lc rgb "#bcbd22" dt 2 title "drop-muon", \
+     "performance-profile.dat" index 19 using 1:2 with steps lw 2 lc rgb "#17becf" dt 2 title "lanton", \
+     "performance-profile.dat" index 20 using 1:2 with steps lw 2 lc rgb "#1f77b4" dt 3 title "adagrad-norm"
