@@ -338,9 +338,11 @@ struct VerifyCommand: ReproduceCommand, KernelSelecting {
 
     func execute(in environment: CLIEnvironment) throws -> Int32 {
         let jobs = try validJobs(jobs, default: environment.processors)
-        // The league is checked like a paper (when optimizers are registered for it).
-        let candidates = environment.papers
-            + (environment.leagueEntries.isEmpty ? [] : [try makeLeague(environment.leagueEntries, only: nil, tasks: nil, jobs: jobs)] as [any Paper])
+        // The league is checked like a paper (when optimizers are registered for it), and first:
+        // it is the longest quick run, and the papers fill the other cores while it runs rather
+        // than leaving it alone at the end.
+        let candidates = (environment.leagueEntries.isEmpty ? [] : [try makeLeague(environment.leagueEntries, only: nil, tasks: nil, jobs: jobs)] as [any Paper])
+            + environment.papers
         let papers = slugs.isEmpty ? candidates : try select(slugs, from: candidates)
         let folder = try reportsFolder(out)
         // Every ledger is read before any paper runs: a missing or unreadable one is bad input,
