@@ -6,8 +6,8 @@ import Papers
 
 /// APOLLO: pytorch-optimizer's trajectories through the trace path (with the golden's saved
 /// projector injected: the reference drew it from torch's generator), a hand-computed step of
-/// the paper's rule, the limiter and byte count, the random projection sources, the rules'
-/// branches, and a tiny deterministic run.
+/// the paper's rule, the limiter and byte count, the rules' branches, and a tiny deterministic
+/// run. The random projection sources have their own tests in HarnessTests.
 final class APOLLOTests: XCTestCase {
     // MARK: - Golden trajectories (pytorch-optimizer 4.1.0 APOLLO)
 
@@ -100,32 +100,6 @@ final class APOLLOTests: XCTestCase {
         }
         // [in 8, out 32] stores the torch shape [32, 8]: the input side (8) is projected, moments 32 × 2.
         XCTAssertEqual(opt.stateBytes, 2 * 32 * 2 * 4 + 4)
-    }
-
-    // MARK: - Random projection sources
-
-    func testRandomProjectionScalingAndDeterminism() {
-        let source = RandomProjectionSource(seed: 3, path: ["apollo", "test"])
-        let right = source.projector(index: 0, refresh: 0, side: .right, rows: 9, columns: 6, rank: 4)
-        let left = source.projector(index: 0, refresh: 0, side: .left, rows: 9, columns: 6, rank: 4)
-        XCTAssertEqual(right.shape, [4, 6])
-        XCTAssertEqual(left.shape, [9, 4])
-        XCTAssertEqual(right.data, source.projector(index: 0, refresh: 0, side: .right, rows: 9, columns: 6, rank: 4).data)
-        XCTAssertNotEqual(right.data, source.projector(index: 0, refresh: 1, side: .right, rows: 9, columns: 6, rank: 4).data)
-        XCTAssertNotEqual(right.data, source.projector(index: 1, refresh: 0, side: .right, rows: 9, columns: 6, rank: 4).data)
-        // E[PᵀP] = I for P of shape r × n with entries of variance 1/r: average over 2000 draws.
-        for distribution in RandomProjection.Distribution.allCases {
-            var rng = SeededRandom(seed: 5, path: ["gram", distribution.rawValue])
-            var mean = [Double](repeating: 0, count: 36)
-            let draws = 2000
-            for _ in 0..<draws {
-                let p = RandomProjection.matrix(rows: 4, columns: 6, rank: 4, distribution: distribution, using: &rng)
-                let gram = matmul(p, p, transposeA: true)
-                for k in 0..<36 { mean[k] += Double(gram.data[k]) / Double(draws) }
-                if distribution == .rademacher { for i in 0..<6 { XCTAssertEqual(gram.data[i * 7], 1, accuracy: 1e-6) } }
-            }
-            for i in 0..<6 { for j in 0..<6 { XCTAssertEqual(mean[i * 6 + j], i == j ? 1 : 0, accuracy: 0.1, "\(distribution) [\(i), \(j)]") } }
-        }
     }
 
     // MARK: - The rules

@@ -181,7 +181,7 @@ public final class ScaleByApollo: GradientTransformation {
         /// pytorch-optimizer's `APOLLO`: `α (s ⊙ R)` projected back through `P`.
         case projectedBack
     }
-    public enum Projectors {
+    public enum Projectors: Sendable {
         case random(RandomProjectionSource)
         /// Fixed matrices by tensor index (tests: the golden's saved projector).
         case fixed([Int: Tensor<Float>])
