@@ -124,7 +124,7 @@ public struct APOLLOPaper: Paper {
         **The structured scaling.** Per channel $i$ (the side not projected away), \#
         $s_i=\lVert\tilde R_t[i,:]\rVert/(\lVert R_t[i,:]\rVert+10^{-8})$; APOLLO-Mini ($r=1$) uses one \#
         $s=\lVert\tilde R_t\rVert/\lVert R_t\rVert$ per matrix. The update is the **raw** gradient rescaled, \#
-        $\hat G_t=\mathrm{diag}(s)\,G_t$, never a projected-back direction: that is the only change from GaLore.
+        $\hat G_t=\mathrm{diag}(s)\,G_t$, never a projected-back direction: with the limiter below, the change from GaLore.
 
         **Norm-growth limiter** (from Fira): if $\lVert\hat G_t\rVert>\gamma\lVert\hat G_{t-1}\rVert$ with $\gamma=1.01$, \#
         $\hat G_t$ is shrunk to $\gamma\lVert\hat G_{t-1}\rVert$; one number per matrix. Then \#
