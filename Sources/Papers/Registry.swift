@@ -23,6 +23,7 @@ public let registry: [any Paper] = [
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
     UDoGPaper(),                   // AdaptiveMethods
+    APOLLOPaper(),                 // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
