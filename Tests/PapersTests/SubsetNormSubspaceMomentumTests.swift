@@ -143,8 +143,9 @@ final class SubsetNormSubspaceMomentumTests: XCTestCase {
         let paper = SubsetNormSubspaceMomentum()
         let context = RunContext(seed: 0, scale: .quick, slug: paper.info.slug)
         var settings = SubsetNormSubspaceMomentum.Settings(context)
-        settings.task = { StandardTasks.transformerMarkov($0, steps: 3) }
-        settings.updateGap = 2
+        settings.task = { StandardTasks.transformerMarkov($0, steps: 2) }
+        settings.learningRates = [1e-2, 1e-1]
+        settings.updateGap = 1
         let first = try paper.run(context, settings: settings)
         for claim in paper.claims { XCTAssertFalse(claim.decide(first.evidence).measured.isEmpty, claim.id) }
         XCTAssertEqual(first.evidence["c1a.sn_second_moment_bytes_minus_formula"], 0)
@@ -152,6 +153,13 @@ final class SubsetNormSubspaceMomentumTests: XCTestCase {
         XCTAssertTrue(first.evidence.metrics.allSatisfy { $0.value.isFinite }, "ledgers need finite metrics")
         let second = try paper.run(context, settings: settings)
         XCTAssertEqual(first.evidence.metrics, second.evidence.metrics)
+    }
+
+    /// The LLaMA-60M fractions from the formulas, by hand: Adam 2·(Σ linear + embedding + norms).
+    func testLlama60MFractions() {
+        let f = SubsetNormSubspaceMomentum.llama60MFractions()
+        XCTAssertEqual(f.snsm, 0.40485342737491736, accuracy: 1e-12)
+        XCTAssertEqual(f.sn, 0.6418382190875027, accuracy: 1e-12)
     }
 
     func testExcerptsResolve() throws {
