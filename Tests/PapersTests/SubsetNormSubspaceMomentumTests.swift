@@ -143,7 +143,11 @@ final class SubsetNormSubspaceMomentumTests: XCTestCase {
         let paper = SubsetNormSubspaceMomentum()
         let context = RunContext(seed: 0, scale: .quick, slug: paper.info.slug)
         var settings = SubsetNormSubspaceMomentum.Settings(context)
-        settings.task = { StandardTasks.transformerMarkov($0, steps: 2) }
+        // A tiny classifier under the transformer's key (the real task's cost is the quick run's, checked by verify).
+        let data = AdamTests.tinyData()
+        settings.task = { _ in
+            StandardTasks.classification(key: "transformer_markov", label: "tiny", data: data, model: "tiny", epochs: 1, batchSize: 16) { rng in MLP(sizes: [64, 16, 10], rng: rng) }
+        }
         settings.learningRates = [1e-2, 1e-1]
         settings.updateGap = 1
         let first = try paper.run(context, settings: settings)
