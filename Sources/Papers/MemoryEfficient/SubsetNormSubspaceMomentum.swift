@@ -80,6 +80,9 @@ public struct SubsetNormSubspaceMomentum: Paper {
         return "The Subset-Norm second moment holds one number per row or column, as counted (c1a: \(verdict("c1a"))); "
             + "SN+SM's whole state within a quarter of AdamW's is \(verdict("c3a")). At equal tokens on the tiny transformer, "
             + "SN+SM within 0.02 nats of tuned AdamW is \(verdict("c3b")) and SN alone \(verdict("c3c")). "
+            + "The byte count depends on the model: at the LLaMA-60M shape with the official rank 128 the same formulas give "
+            + Format.compact(100 * Self.llama60MFractions().snsm, 3) + "% of Adam's state, because the embedding keeps full Adam moments; "
+            + "the paper's 20% needs larger matrices relative to the vocabulary. "
             + "The convergence theorems and the half-the-tokens figure are not tested."
     }
 
