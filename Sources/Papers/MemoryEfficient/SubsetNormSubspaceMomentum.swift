@@ -298,12 +298,14 @@ extension SubsetNormSubspaceMomentum {
     /// `subset_size` −1; per tensor `sn` (default off: Adam) and `subset_size`. Contiguous subsets.
     static let adamWSNTrace: TraceOptimizerFactory = { h, parameters in
         try h.accept(["lr", "betas", "eps", "weight_decay", "weight_decouple", "fixed_decay", "subset_size"])
-        try h.acceptGroups(["sn": .bool, "subset_size": .wholeNumber(-TraceHyperparameters.wholeNumberCap...TraceHyperparameters.wholeNumberCap)])
+        // Keywords first (their torch range checks), then the per-tensor groups.
+        let (lr, eps, decay) = (try h.float("lr", default: 1e-3), try h.float("eps", default: 1e-8), try h.float("weight_decay", default: 0))
+        let (b1, b2) = try h.pair("betas", default: (0.9, 0.999))
         if try h.bool("fixed_decay", default: false) || !(try h.bool("weight_decouple", default: true)) {
             throw TraceError.invalidHyperparameter("weight_decouple", optimizer: h.optimizer, expected: "decoupled, unfixed decay (the only one implemented)")
         }
         let global = try h.float("subset_size", default: -1)
-        let (b1, b2) = try h.pair("betas", default: (0.9, 0.999))
+        try h.acceptGroups(["sn": .bool, "subset_size": .wholeNumber(-TraceHyperparameters.wholeNumberCap...TraceHyperparameters.wholeNumberCap)])
         let subsets = try parameters.map { p -> ScaleBySubsetNorm.Subsets? in
             guard p.options["sn"] == 1 else { return nil }
             let s = Int(p.options["subset_size"] ?? Double(global))
@@ -312,10 +314,8 @@ extension SubsetNormSubspaceMomentum {
             }
             return .size(s, count: p.value.count)
         }
-        let decay = try h.float("weight_decay", default: 0)
-        let scaling = ScaleBySubsetNorm(subsets: subsets, numerator: LerpMomentum(beta1: b1), beta1: b1, beta2: b2, eps: try h.float("eps", default: 1e-8))
-        return ChainedOptimizer(parameters, transforms: [scaling] + (decay == 0 ? [] : [AddDecayedWeights(decay)]),
-                                learningRate: .constant(try h.float("lr", default: 1e-3)))
+        let scaling = ScaleBySubsetNorm(subsets: subsets, numerator: LerpMomentum(beta1: b1), beta1: b1, beta2: b2, eps: eps)
+        return ChainedOptimizer(parameters, transforms: [scaling] + (decay == 0 ? [] : [AddDecayedWeights(decay)]), learningRate: .constant(lr))
     }
 
     public var traceOptimizers: [String: TraceOptimizerFactory] { ["adamw-sn": Self.adamWSNTrace] }
