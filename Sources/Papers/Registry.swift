@@ -25,6 +25,7 @@ public let registry: [any Paper] = [
     UDoGPaper(),                   // AdaptiveMethods
     APOLLOPaper(),                 // MemoryEfficient
     GaLore(),                      // MemoryEfficient
+    SubsetNormSubspaceMomentum(),  // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
     PeriLNPaper(),                 // Normalization
