@@ -23,6 +23,7 @@ public let registry: [any Paper] = [
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
     UDoGPaper(),                   // AdaptiveMethods
+    FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
