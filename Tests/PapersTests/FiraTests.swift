@@ -69,7 +69,10 @@ final class FiraTests: XCTestCase {
             let w = Tensor<Float>.zeros([6, 4])
             return (1...8).map { step in
                 var g = Tensor<Float>.zeros([6, 4])
-                g.data[0] = 3; g.data[5] = step >= 5 ? 1 : 0.1   // G[0,0] in the subspace, G[1,1] outside it
+                // Rows (3, ±s): the subspace is the first column (P fixed at step 1); the residual (0, ±s)
+                // is scaled row by row by |ψ(R)|/3, and s jumps from 0.1 to 1 at step 5.
+                let spike: Float = step >= 5 ? 1 : 0.1
+                (g.data[0], g.data[1], g.data[4], g.data[5]) = (3, spike, 3, -spike)
                 var a = g, b = g
                 fira.update(&a, parameter: w, index: 0, step: step)
                 galore.update(&b, parameter: w, index: 0, step: step)
@@ -92,7 +95,7 @@ final class FiraTests: XCTestCase {
         let fira = try FiraPaper.optimizer(params(), learningRate: .constant(0.1), layout: .outputsByInputs)
         let galore = try GaLore.optimizer(params(), learningRate: .constant(0.1), layout: .outputsByInputs)
         fira.applyGradients(); galore.applyGradients()
-        XCTAssertEqual(galore.stateBytes, (4 * 2 + 2 * 6 * 2 + 2 * 4 * 2 + 2 * 8 * 2 + 2 * 4) * 4)
+        XCTAssertEqual(galore.stateBytes, (4 * 2 + 2 * 6 * 2 + 4 * 2 + 2 * 2 * 8 + 2 * 4) * 4)   // P, moments of each matrix; Adam on the vector
         XCTAssertEqual(fira.stateBytes - galore.stateBytes, 2 * 4)
     }
 
