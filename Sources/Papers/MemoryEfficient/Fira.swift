@@ -113,7 +113,10 @@ public struct FiraPaper: Paper {
     public func meaning(_ claims: [ClaimOutcome]) -> String {
         func v(_ id: String) -> Verdict { claims.first { $0.claim.id == id }!.judgement.verdict }
         var text = "Fira's memory is GaLore's by construction (c2a \(v("c2a").display)): the residual costs compute, not state. "
-        text += "Its per-step updates having full-rank Adam's number of directions is \(v("c2b").display), "
+        text += "Its per-step updates having full-rank Adam's number of directions is \(v("c2b").display)"
+        text += v("c2b") == .notReproduced
+            ? " (the rank table shows Fira's steps well above GaLore's bound r but below AdamW's: the scaled residual leaves the subspace without spreading over as many directions as Adam's elementwise normalisation does), "
+            : ", "
         text += "and the similarity of low-rank and full-rank Adam's scaling factors, the observation the method rests on, is \(v("c1").display) here. "
         text += "On training quality, Fira beating GaLore is \(v("c4a").display) and Fira matching full-rank AdamW within 1% is \(v("c4b").display). "
         text += v("c3") == .inconclusive(.premiseAbsent)
@@ -394,7 +397,7 @@ extension FiraPaper {
 
     /// The four arms; each differs from AdamW in one place.
     static func arms(_ s: Settings) -> [OptimizerArm] {
-        func rate(_ h: Hyperparameters) -> LearningRate { .constant(Float(h.learningRate)) }
+        @Sendable func rate(_ h: Hyperparameters) -> LearningRate { .constant(Float(h.learningRate)) }
         return [
             OptimizerArm("AdamW") { p, h in
                 Recorder(ChainedOptimizer.adamW(p, learningRate: rate(h), eps: 1e-8, weightDecay: 0), s, scaling: ScalingProbe(p, s))
