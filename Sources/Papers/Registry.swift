@@ -24,6 +24,7 @@ public let registry: [any Paper] = [
     SMBPaper(),                    // AdaptiveMethods
     UDoGPaper(),                   // AdaptiveMethods
     APOLLOPaper(),                 // MemoryEfficient
+    FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
