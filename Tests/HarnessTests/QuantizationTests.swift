@@ -70,7 +70,8 @@ final class QuantizationTests: XCTestCase {
     func testStochasticRoundingIsUnbiasedAndWithinOneStep() {
         var rng = SeededRandom(seed: 1, path: ["stochastic-rounding"])
         let step: Float = 0.125, n = 20_000
-        for x in [Float(0.3), -0.71, 0.0625 / 4] {
+        let values: [Float] = [0.3, -0.71, 0.015625]
+        for x in values {
             let r = StochasticRounding.round([Float](repeating: x, count: n), step: step, using: &rng)
             XCTAssertTrue(r.allSatisfy { abs($0 - x) < step })
             let mean = r.reduce(0.0) { $0 + Double($1) } / Double(n)
