@@ -179,7 +179,7 @@ public struct QGaLore: Paper {
     public var traceOptimizers: [String: TraceOptimizerFactory] { ["q_galore": QGaLore.traceFactory] }
 
     public func run(_ context: RunContext) throws -> PaperRun {
-        try run(context, settings: Settings(context))
+        try run(context, settings: Self.settings(context))
     }
 }
 
