@@ -133,13 +133,13 @@ final class QGaLoreTests: XCTestCase {
     // MARK: - The experiment
 
     func testTinyRunIsDeterministicAndRecordsEveryMetric() throws {
-        let s = GaLore.Settings(width: 8, context: 8, batch: 4, steps: 8, learningRates: [1e-2], evaluationSeeds: 2,
+        let s = GaLore.Settings(width: 8, context: 8, batch: 4, steps: 8, learningRates: [1e-2, 3e-2], evaluationSeeds: 2,
                                 evaluationInterval: 4, updateGap: 1)
         let context = RunContext(seed: 3, scale: .quick, slug: "q-galore")
         let a = try QGaLore().run(context, settings: s), b = try QGaLore().run(context, settings: s)
         XCTAssertEqual(a.evidence.metrics, b.evidence.metrics)
         XCTAssertEqual(a.evidence["galore.svd_count"], 12 * 8)
-        XCTAssertLessThan(a.evidence["q_galore.state_bytes"], a.evidence["galore.state_bytes"])
+        XCTAssertLessThan(a.evidence["qgalore.state_bytes"], a.evidence["galore.state_bytes"])
         for claim in QGaLore().claims { XCTAssertFalse(claim.decide(a.evidence).measured.isEmpty, claim.id) }
         XCTAssertNotNil(Papers.paper(slug: "q-galore"))
     }

@@ -19,4 +19,4 @@ plot "validation-loss.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4
      "validation-loss.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "Q-GaLore", \
      "validation-loss.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
      "validation-loss.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "Q-GaLore, nearest rounding", \
-     1.2490790841536368 with lines dt 2 lw 1.5 lc rgb "black" title "optimal loss"
+     1.243261001582037 with lines dt 2 lw 1.5 lc rgb "black" title "optimal loss"
