@@ -224,6 +224,8 @@ public final class QGaLoreProjection: GradientTransformation {
         states = Array(repeating: nil, count: settings.count)
     }
 
+    /// Every similarity computed so far, over all matrices (a diagnostic: signed, as the rule reads it).
+    public private(set) var similarities: [Double] = []
     /// SVDs computed so far, over all matrices.
     public var svdCount: Int { states.reduce(0) { $0 + ($1?.svds ?? 0) } }
     /// The current refresh interval of tensor `index`.
@@ -262,6 +264,7 @@ public final class QGaLoreProjection: GradientTransformation {
         if let lazy, let previous = m.firstVector {
             if m.similarities.count == lazy.queueSize { m.similarities.removeFirst() }
             m.similarities.append(Self.cosine(previous, first))
+            similarities.append(m.similarities.last!)
             if m.similarities.count == lazy.queueSize && m.similarities.reduce(0, +) / Double(lazy.queueSize) >= lazy.threshold {
                 m.gap *= lazy.factor
             }
@@ -407,6 +410,10 @@ extension QGaLore {
         record.record("mean final gap", Statistics.mean(gaps))
         record.record("max final gap", gaps.max() ?? .nan)
         record.record("state bytes", Double(optimizer.stateBytes))
+        if let cosines = projection?.similarities, !cosines.isEmpty {
+            record.record("mean cosine", Statistics.mean(cosines))
+            record.record("mean |cosine|", Statistics.mean(cosines.map(abs)))
+        }
         record.record("validation loss", record.diverged ? .nan : GaLore.loss(model, on: validation))
         record.record("test loss", record.diverged ? .nan : GaLore.loss(model, on: test))
         return record
@@ -460,6 +467,8 @@ extension QGaLore {
         }
         e.record("c1a.svd_ratio", mean(.qgalore, "svd count") / mean(.galore, "svd count"), absoluteTolerance: 0, relativeTolerance: 1e-12)
         e.record("diagnostic.lazy_svd_ratio", mean(.lazy, "svd count") / mean(.galore, "svd count"), absoluteTolerance: 0, relativeTolerance: 1e-12)
+        e.record("diagnostic.qgalore.mean_cosine", mean(.qgalore, "mean cosine"), absoluteTolerance: 0.02, relativeTolerance: 0)
+        e.record("diagnostic.qgalore.mean_abs_cosine", mean(.qgalore, "mean |cosine|"), absoluteTolerance: 0.02, relativeTolerance: 0)
         difference("c1b.log_loss_lazy_minus_galore", .lazy, .galore, log: true)
         difference("c2a.log_loss_qgalore_minus_galore", .qgalore, .galore, log: true)
         difference("c2b.loss_stochastic_minus_nearest", .qgalore, .nearest, log: false)
@@ -555,6 +564,9 @@ extension QGaLore {
             **Reading the results.** Q-GaLore computed \#(fmt(lazySVDs, 3)) SVDs on average against GaLore's \#(fmt(fixed, 3)) \#
             (\#(fmt(100 * lazySVDs / fixed, 3))%). A matrix can first lengthen its interval at its sixth SVD (the queue needs five \#
             similarities), so at most \#(s.layers * 6 * 5) of GaLore's SVDs are out of reach of the lazy refresh at this budget. \#
+            The cosine of successive first singular vectors averaged \#(fmt(by[.qgalore]!.summary("mean cosine").mean, 3)) as the official \#
+            rule reads it (signed) and \#(fmt(by[.qgalore]!.summary("mean |cosine|").mean, 3)) in absolute value: an SVD's sign is \#
+            arbitrary, so part of the dissimilarity the rule sees is sign flips, not subspace change. \#
             The memory ratio is dominated by the weights: INT8 halves them, so against BF16 GaLore the ratio crosses one half \#
             only when the low-rank states are small next to the weights.
             """#)
