@@ -26,6 +26,7 @@ public let registry: [any Paper] = [
     APOLLOPaper(),                 // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
+    QGaLore(),                     // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
