@@ -122,4 +122,21 @@ final class GaLorePlusTests: XCTestCase {
         XCTAssertGreaterThan(run.evidence["c2a.projector_flop_ratio"], 1)
         XCTAssertNotNil(Papers.paper(slug: "galore-plus"))
     }
+
+    /// `reproduce trace` runs `galore-plus` on the GaLore golden's least-squares problem (its
+    /// `rank` group option) through the trace table: finite, and the loss falls; a misspelt group
+    /// key is rejected by name.
+    func testTraceRunsOnTheGaLoreProblem() throws {
+        let golden = try GoldenTrace.golden("galore__ls6x4b4")
+        let result = try GoldenTrace.problem(golden, optimizer: "galore-plus", keys: ["lr", "betas", "eps", "weight_decay"])
+            .run(optimizers: traceOptimizers)
+        XCTAssertTrue(result.finite)
+        XCTAssertLessThan(try XCTUnwrap(result.loss.last), try XCTUnwrap(result.loss.first))
+        var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
+        var params = try XCTUnwrap(problem["params"] as? [[String: Any]])
+        params[0]["group"] = ["rnk": 2]
+        problem["params"] = params
+        problem["optimizer"] = ["name": "galore-plus", "hyperparams": ["lr": 0.01]]
+        XCTAssertThrowsError(try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem)).run(optimizers: traceOptimizers))
+    }
 }
