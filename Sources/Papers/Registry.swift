@@ -26,6 +26,7 @@ public let registry: [any Paper] = [
     APOLLOPaper(),                 // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
+    GaLorePlus(),                  // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters

@@ -84,8 +84,16 @@ public final class GaLoreProjection: GradientTransformation {
         public var step: Int
     }
 
+    /// Computes a projector's matrix from a gradient in place of the SVD: `(gradient, rank, side,
+    /// tensor index, step)` → `U[:, :k]` (`m x k`) for `.left`, `Vᵀ[:k, :]` (`k x n`) for `.right`.
+    /// A variant that changes only where the projector comes from (GaLore+'s cross-head randomized
+    /// subspace iteration) passes one; nil is GaLore's thin SVD.
+    public typealias ProjectorSource = (_ gradient: Tensor<Float>, _ rank: Int, _ side: Side, _ index: Int, _ step: Int) -> Tensor<Float>
+
     public let inner: GradientTransformation
     public let layout: Layout
+    /// Nil: the top singular vectors from LAPACK's SVD (GaLore).
+    public let projectorSource: ProjectorSource?
     /// Settings by tensor index; nil means the plain path.
     public let settings: [Settings?]
     private var projectors: [Projector?]
@@ -94,10 +102,12 @@ public final class GaLoreProjection: GradientTransformation {
     ///   - settings: one entry per tensor of the group (nil: no projection).
     ///   - inner: the transformation run in the projected space (e.g. ``ScaleByAdam``).
     ///   - layout: how the group's matrices are stored.
-    public init(settings: [Settings?], inner: GradientTransformation, layout: Layout) {
+    ///   - projectorSource: where projectors come from (nil: the SVD).
+    public init(settings: [Settings?], inner: GradientTransformation, layout: Layout, projectorSource: ProjectorSource? = nil) {
         self.settings = settings
         self.inner = inner
         self.layout = layout
+        self.projectorSource = projectorSource
         self.projectors = Array(repeating: nil, count: settings.count)
     }
 
@@ -127,8 +137,13 @@ public final class GaLoreProjection: GradientTransformation {
         }
         // Refresh at steps 1, T+1, 2T+1, … (Algorithm 1's t mod T = 0 with t counted from 0).
         if projectors[index] == nil || (step - 1) % s.updateGap == 0 {
-            projectors[index] = Self.projector(of: u, rank: s.rank, side: side(rows: u.rows, columns: u.columns, type: s.type),
-                                               step: step)
+            if let source = projectorSource {
+                let side = side(rows: u.rows, columns: u.columns, type: s.type)
+                projectors[index] = Projector(side: side, matrix: source(u, s.rank, side, index, step), step: step)
+            } else {
+                projectors[index] = Self.projector(of: u, rank: s.rank, side: side(rows: u.rows, columns: u.columns, type: s.type),
+                                                   step: step)
+            }
         }
         let p = projectors[index]!
         var low = p.side == .left ? matmul(p.matrix, u, transposeA: true) : matmul(u, p.matrix, transposeB: true)
