@@ -154,7 +154,7 @@ final class TraceCommandInputTests: XCTestCase {
             (try write(replacing: "\"name\": \"galore\"", with: "\"name\": \"Adam\""),
              "reproduce: unknown optimizer 'Adam' in field 'optimizer.name'; accepted: \(registered); did you mean 'adam' or 'adamax' or 'adamw'?"),
             (try write(replacing: "\"name\": \"galore\"", with: "\"name\": \"galor\""),
-             "reproduce: unknown optimizer 'galor' in field 'optimizer.name'; accepted: \(registered); did you mean 'galore' or 'galore-plus'?"),
+             "reproduce: unknown optimizer 'galor' in field 'optimizer.name'; accepted: \(registered); did you mean 'galore' or 'galore-plus' or 'q_galore'?"),
         ]
         for (path, message) in cases {
             XCTAssertEqual(rejected(path), message.replacingOccurrences(of: "%@", with: path))
