@@ -24,6 +24,7 @@ public let registry: [any Paper] = [
     SMBPaper(),                    // AdaptiveMethods
     UDoGPaper(),                   // AdaptiveMethods
     GaLore(),                      // MemoryEfficient
+    Adam8bitPaper(),               // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
     PeriLNPaper(),                 // Normalization
