@@ -239,16 +239,18 @@ extension Adam8bitPaper {
     static func traceFactory(lion: Bool, defaultDecay: Float) -> TraceOptimizerFactory {
         { h, params in
             try h.accept(lion ? ["lr", "betas", "weight_decay", "min_8bit_size"] : ["lr", "betas", "eps", "weight_decay", "min_8bit_size"])
+            let lr = try h.float("lr", default: lion ? 1e-4 : 1e-3)
+            let (b1, b2) = try h.pair("betas", default: lion ? (0.9, 0.99) : (0.9, 0.999))
+            let decay = try h.float("weight_decay", default: defaultDecay)
+            let eps = lion ? 0 : try h.float("eps", default: 1e-8)
             let smallest = params.map(\.value.count).min() ?? 0
             guard try h.int("min_8bit_size", default: 4096) <= smallest else {
                 throw TraceError.invalidHyperparameter("min_8bit_size", optimizer: h.optimizer,
                     expected: "at most \(smallest), the smallest tensor (the 32-bit fallback for small tensors is not implemented)")
             }
-            let (b1, b2) = try h.pair("betas", default: lion ? (0.9, 0.99) : (0.9, 0.999))
-            let decay = try h.float("weight_decay", default: defaultDecay)
             let chain = lion ? Chains.lion8bit(beta1: b1, beta2: b2, weightDecay: decay, cpuLookupTable: true)
-                : Chains.adam8bit(beta1: b1, beta2: b2, eps: try h.float("eps", default: 1e-8), weightDecay: decay, cpuLookupTable: true)
-            return ChainedOptimizer(params, transforms: chain, learningRate: .constant(try h.float("lr", default: lion ? 1e-4 : 1e-3)))
+                : Chains.adam8bit(beta1: b1, beta2: b2, eps: eps, weightDecay: decay, cpuLookupTable: true)
+            return ChainedOptimizer(params, transforms: chain, learningRate: .constant(lr))
         }
     }
 
