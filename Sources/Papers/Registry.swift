@@ -23,6 +23,7 @@ public let registry: [any Paper] = [
     SGDSaIPaper(),                 // AdaptiveMethods
     SMBPaper(),                    // AdaptiveMethods
     UDoGPaper(),                   // AdaptiveMethods
+    Adam8bitPaper(),               // MemoryEfficient
     APOLLOPaper(),                 // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient

@@ -14,12 +14,14 @@ enum GoldenTrace {
     }
 
     /// The golden file's problem with the project's optimizer name and the `keys` of the
-    /// reference's `param_groups` passed explicitly (defaults included).
-    static func problem(_ golden: [String: Any], optimizer: String, keys: [String]) throws -> TraceProblem {
+    /// reference's `param_groups` passed explicitly (defaults included), plus `extra` settings
+    /// that are not in `param_groups` (a constructor argument such as bitsandbytes' `min_8bit_size`).
+    static func problem(_ golden: [String: Any], optimizer: String, keys: [String], extra: [String: Any] = [:]) throws -> TraceProblem {
         var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
         let group = try XCTUnwrap((golden["param_groups"] as? [[String: Any]])?.first)
         var hyper: [String: Any] = [:]
         for key in keys { hyper[key] = try XCTUnwrap(group[key], "param_groups lacks \(key)") }
+        hyper.merge(extra) { _, given in given }
         problem["optimizer"] = ["name": optimizer, "hyperparams": hyper]
         return try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem))
     }

@@ -152,7 +152,7 @@ final class TraceCommandInputTests: XCTestCase {
             (folder.appendingPathComponent("absent.json").path, "reproduce: cannot read problem file '%@': no such file"),
             ("", "reproduce: cannot read problem file '%@': no such file"),
             (try write(replacing: "\"name\": \"galore\"", with: "\"name\": \"Adam\""),
-             "reproduce: unknown optimizer 'Adam' in field 'optimizer.name'; accepted: \(registered); did you mean 'adam' or 'adamax' or 'adamw'?"),
+             "reproduce: unknown optimizer 'Adam' in field 'optimizer.name'; accepted: \(registered); did you mean 'adam' or 'adam8bit' or 'adamax'?"),
             (try write(replacing: "\"name\": \"galore\"", with: "\"name\": \"galor\""),
              "reproduce: unknown optimizer 'galor' in field 'optimizer.name'; accepted: \(registered); did you mean 'galore' or 'galore-plus' or 'q_galore'?"),
         ]
