@@ -534,14 +534,22 @@ extension GaLore {
         return f.s.filter { $0 > 0.01 * top }.count
     }
 
-    func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
+    /// The Markov token source, its held-out sets and its optimal loss, drawn from the streams
+    /// `data/source`, `data/validation` and `data/test`: every GaLore-family experiment trains on
+    /// these, so its numbers line up with GaLore's.
+    static func languageModelData(_ context: RunContext, _ s: Settings)
+        -> (source: MarkovTokenSource, validation: TokenSet, test: TokenSet, optimum: Double) {
         var sourceRNG = context.rng("data", "source")
         let source = MarkovTokenSource(vocabularySize: s.vocabulary, order: s.order, branching: s.branching,
                                        smoothing: s.smoothing, using: &sourceRNG)
         var validationRNG = context.rng("data", "validation"), testRNG = context.rng("data", "test")
         let validation = TokenSet(source.sample(sequences: s.validationSequences, length: s.context + 1, using: &validationRNG))
         let test = TokenSet(source.sample(sequences: s.testSequences, length: s.context + 1, using: &testRNG))
-        let optimum = source.optimalLoss(sequenceLength: s.context + 1)
+        return (source, validation, test, source.optimalLoss(sequenceLength: s.context + 1))
+    }
+
+    func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
+        let (source, validation, test, optimum) = Self.languageModelData(context, s)
 
         let arms = Method.allCases.map { method in
             Arm(method.rawValue, grid: Hyperparameters.learningRateGrid(s.learningRates)) { trial in

@@ -411,13 +411,7 @@ extension GaLorePlus {
     }
 
     func run(_ context: RunContext, settings s: GaLore.Settings) throws -> PaperRun {
-        var sourceRNG = context.rng("data", "source")
-        let source = MarkovTokenSource(vocabularySize: s.vocabulary, order: s.order, branching: s.branching,
-                                       smoothing: s.smoothing, using: &sourceRNG)
-        var validationRNG = context.rng("data", "validation"), testRNG = context.rng("data", "test")
-        let validation = GaLore.TokenSet(source.sample(sequences: s.validationSequences, length: s.context + 1, using: &validationRNG))
-        let test = GaLore.TokenSet(source.sample(sequences: s.testSequences, length: s.context + 1, using: &testRNG))
-        let optimum = source.optimalLoss(sequenceLength: s.context + 1)
+        let (source, validation, test, optimum) = GaLore.languageModelData(context, s)
 
         let arms = Self.arms.map { name in
             Arm(name, grid: Hyperparameters.learningRateGrid(s.learningRates)) { trial in
