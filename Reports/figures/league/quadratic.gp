@@ -44,14 +44,32 @@ plot "quadratic.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" noti
      "quadratic.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 2 notitle, \
      "quadratic.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 2 title "dog", \
      "quadratic.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 2 notitle, \
-     "quadratic.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "sam", \
+     "quadratic.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "adam8bit", \
      "quadratic.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 2 notitle, \
-     "quadratic.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "muon", \
+     "quadratic.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "adamw8bit", \
      "quadratic.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 2 notitle, \
-     "quadratic.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "auon", \
+     "quadratic.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "lion8bit", \
      "quadratic.dat" index 18 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 2 notitle, \
-     "quadratic.dat" index 18 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 2 title "drop-muon", \
+     "quadratic.dat" index 18 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 2 title "apollo", \
      "quadratic.dat" index 19 using 1:3:4 with filledcurves lc rgb "#17becf" dt 2 notitle, \
-     "quadratic.dat" index 19 using 1:2 with lines lw 2 lc rgb "#17becf" dt 2 title "lanton", \
+     "quadratic.dat" index 19 using 1:2 with lines lw 2 lc rgb "#17becf" dt 2 title "apollo-mini", \
      "quadratic.dat" index 20 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 3 notitle, \
-     "quadratic.dat" index 20 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 3 title "adagrad-norm"
+     "quadratic.dat" index 20 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 3 title "fira", \
+     "quadratic.dat" index 21 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 3 notitle, \
+     "quadratic.dat" index 21 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 3 title "galore-plus", \
+     "quadratic.dat" index 22 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 3 notitle, \
+     "quadratic.dat" index 22 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 3 title "adamw-sn", \
+     "quadratic.dat" index 23 using 1:3:4 with filledcurves lc rgb "#d62728" dt 3 notitle, \
+     "quadratic.dat" index 23 using 1:2 with lines lw 2 lc rgb "#d62728" dt 3 title "adamw-snsm", \
+     "quadratic.dat" index 24 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 3 notitle, \
+     "quadratic.dat" index 24 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 3 title "sam", \
+     "quadratic.dat" index 25 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 3 notitle, \
+     "quadratic.dat" index 25 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 3 title "muon", \
+     "quadratic.dat" index 26 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 3 notitle, \
+     "quadratic.dat" index 26 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 3 title "auon", \
+     "quadratic.dat" index 27 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 3 notitle, \
+     "quadratic.dat" index 27 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 3 title "drop-muon", \
+     "quadratic.dat" index 28 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 3 notitle, \
+     "quadratic.dat" index 28 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 3 title "lanton", \
+     "quadratic.dat" index 29 using 1:3:4 with filledcurves lc rgb "#17becf" dt 3 notitle, \
+     "quadratic.dat" index 29 using 1:2 with lines lw 2 lc rgb "#17becf" dt 3 title "adagrad-norm"
