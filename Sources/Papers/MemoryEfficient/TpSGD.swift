@@ -111,6 +111,10 @@ public struct TpSGDPaper: Paper {
         is run (time). The paper's VGG and edge-hardware results are not testable here.
         - **Memory counted, not measured.** Bytes are counted from the layer widths at fp32 and batch 32; weights, \#
         gradients (the same for every arm) and the harness's own tape are not included.
+        - **DRTP with ReLU.** DRTP's signal does not depend on the layer's output, so with ReLU hidden units \#
+        (the harness's MLP, kept for every arm) the units it pushes up grow without bound; Frenkel et al. use \#
+        bounded activations. Our DRTP baseline is therefore weaker than the original, and c3's margin is partly \#
+        that: read c3 as "tpSGD beats DRTP on this ReLU MLP", not as a test against DRTP at its best.
         - **Tuning.** Every arm is plain SGD (no momentum) on the same learning-rate grid, selected by validation \#
         accuracy; 3 selection seeds at full scale.
         """#
