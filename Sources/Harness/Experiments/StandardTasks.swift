@@ -260,7 +260,7 @@ public enum StandardTasks {
     }
 
     /// The standard metrics of a finished run.
-    static func finish(losses: [Double], steps: [Int], final: Double, diverged: Bool, stateBytes: Int, phase: Phase,
+    public static func finish(losses: [Double], steps: [Int], final: Double, diverged: Bool, stateBytes: Int, phase: Phase,
                        validation: (loss: Double, accuracy: Double?), test: () -> (loss: Double, accuracy: Double?)) -> RunRecord {
         var record = RunRecord(losses: losses, steps: steps, stateBytes: stateBytes, diverged: diverged)
         let final = diverged ? .nan : final
