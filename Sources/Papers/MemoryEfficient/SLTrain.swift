@@ -57,7 +57,7 @@ public struct SLTrain: Paper {
                     .given(premise: .superiority("c1a.premise.loss_lowrank_minus_adamw", "test loss, low rank − full-rank AdamW", better: .higher,
                                                  minimalEffect: 0.01, unit: "nats"),
                            "low-rank pre-training loses to full rank at this scale (the gap SLTrain claims to close)"),
-                scaling: "GaLore's 2-layer transformer, width 32 (quick 16), r = width/4, δ = 0.03, 200 steps (quick 30); 0.01 nats is the minimal effect of interest"),
+                scaling: "GaLore's 2-layer transformer, width 32 (quick 16), r = width/4, δ = 0.03, 150 steps (quick 30); 0.01 nats is the minimal effect of interest"),
             Claim(
                 id: "c1b",
                 statement: "SLTrain is comparable to full-rank pre-training.",
@@ -131,7 +131,7 @@ public struct SLTrain: Paper {
     public var deviations: String {
         #"""
         - **Scale.** GaLore's tiny transformer (2 layers, width 32, quick 16; Markov source over 32 tokens \#
-        with a known optimal loss), 200 steps (quick 30) at batch 16 × 16 tokens, instead of LLaMA 60M–7B on \#
+        with a known optimal loss), 150 steps (quick 30) at batch 8 × 16 tokens, instead of LLaMA 60M–7B on \#
         C4 for 11k+ steps. r = width/4 (the paper's 60M: 128 of 512), δ = 0.03 and α/r = 1/4 as in the paper.
         - **Optimizer.** Every arm: AdamW, β = (0.9, 0.999), ε = 1e-8, no weight decay (the paper's scripts \#
         use none), constant rate (no warm-up or cosine decay); the same three-point grid for every arm.
@@ -194,7 +194,7 @@ extension SLTrain {
 
     static func settings(_ context: RunContext) -> GaLore.Settings {
         var s = GaLore.Settings(width: context.pick(quick: 16, full: 32), context: context.pick(quick: 8, full: 16),
-                                batch: context.pick(quick: 8, full: 16), steps: context.pick(quick: 30, full: 200),
+                                batch: 8, steps: context.pick(quick: 30, full: 150),
                                 learningRates: context.pick(quick: [3e-3, 1e-2], full: [1e-3, 3e-3, 1e-2]),
                                 evaluationSeeds: context.seeds(quick: 2, full: 3),
                                 evaluationInterval: context.pick(quick: 10, full: 20), updateGap: 50)
