@@ -93,7 +93,11 @@ public struct SLTrain: Paper {
 
     public func meaning(_ claims: [ClaimOutcome]) -> String {
         func v(_ id: String) -> Verdict { claims.first { $0.claim.id == id }!.judgement.verdict }
-        var text = "With every arm tuned on the same grid, SLTrain beating pure low rank is \(v("c1a").display) and SLTrain "
+        var text = "With every arm tuned on the same grid, SLTrain beating pure low rank is \(v("c1a").display)"
+        if v("c1a") == .inconclusive(.premiseAbsent) {
+            text += " (low rank did not lose to full-rank AdamW in 150 steps, so there was no gap for the sparse part to close)"
+        }
+        text += ", and SLTrain "
         text += "matching full-rank AdamW within 0.05 nats is \(v("c1b").display). "
         text += "The cost over low rank is exact arithmetic: parameters \(v("c2a").display), memory with the support's indices \(v("c2b").display)."
         return text
@@ -139,6 +143,8 @@ public struct SLTrain: Paper {
         full rank in every arm, as in the official code.
         - **Storage.** $S$ is held densely with a gradient mask (exactly the same function and updates); the \#
         counts of c2 are of the paper's storage (values + int64 indices), computed, not measured.
+        - **Grid edges.** The grid was fixed before the first run and not widened; an arm whose rate sits at \#
+        an edge (✓ in the sweep table) may be under-tuned there, which weakens close comparisons.
         - **c3** needs 8-bit quantisation and per-layer updates on a 7B model; not testable here.
         """#
     }
