@@ -143,8 +143,9 @@ public struct SLTrain: Paper {
         full rank in every arm, as in the official code.
         - **Storage.** $S$ is held densely with a gradient mask (exactly the same function and updates); the \#
         counts of c2 are of the paper's storage (values + int64 indices), computed, not measured.
-        - **Grid edges.** The grid was fixed before the first run and not widened; an arm whose rate sits at \#
-        an edge (✓ in the sweep table) may be under-tuned there, which weakens close comparisons.
+        - **Grid edges.** The grid was fixed before the first run; when an arm's best rate sits at an edge the \#
+        harness extends that arm's grid one step past it (the extra rows of the sweep table), the same rule for \#
+        every arm.
         - **c3** needs 8-bit quantisation and per-layer updates on a 7B model; not testable here.
         """#
     }
