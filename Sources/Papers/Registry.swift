@@ -30,6 +30,7 @@ public let registry: [any Paper] = [
     GaLorePlus(),                  // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
+    SLTrain(),                     // MemoryEfficient
     TpSGDPaper(),                  // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
