@@ -102,6 +102,12 @@ public struct TaskComparison: Sendable {
         return names.min { a, b in selection.minimize ? score(a) < score(b) : score(a) > score(b) }!
     }
 
+    /// The sentence naming the baseline `bestBySelection` picked and the score it was picked by
+    /// (`"selection score"`, `"validation accuracy"`), for the report beside the comparison.
+    public func bestBaselineNote(_ baseline: String, selectedBy criterion: String) -> ReportBlock {
+        .text("Best baseline by \(criterion) on \(task.label): **\(baseline)** (chosen before the evaluation runs).")
+    }
+
     /// The standard blocks: a heading, the summary table (every arm's `metrics`), the paired
     /// differences of `judged` for `pairs`, the loss figure, and the sweep folded in `<details>`.
     public func blocks(judged: String, metrics: [String], pairs: [(method: String, baseline: String)], figure: String,

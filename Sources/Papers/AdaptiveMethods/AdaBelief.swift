@@ -351,7 +351,7 @@ extension AdaBeliefPaper {
         results.append(.text("### c2b, c3a: test accuracy against SGD with momentum and the best baseline"))
         results.append(contentsOf: accuracyResult.blocks(judged: "test accuracy", metrics: ["test accuracy", "test loss", "final training loss"],
                                                          pairs: Self.baselineNames.map { ("AdaBelief", $0) }, figure: "c2b-\(image.key)"))
-        results.append(.text("Best baseline by validation accuracy on \(image.label): **\(bestImage)** (chosen before the evaluation runs)."))
+        results.append(accuracyResult.bestBaselineNote(bestImage, selectedBy: "validation accuracy"))
 
         let bestLM = lmResult.bestBySelection(Self.baselineNames)
         lmResult.result.recordDifference("c3b.\(language.key).test_loss_adabelief_minus_best", method: "AdaBelief", baseline: bestLM,
@@ -359,7 +359,7 @@ extension AdaBeliefPaper {
         results.append(.text("### c3b: language modelling"))
         results.append(contentsOf: lmResult.blocks(judged: "test loss", metrics: ["test loss", "final training loss"],
                                                    pairs: Self.baselineNames.map { ("AdaBelief", $0) }, figure: "c3b-\(language.key)"))
-        results.append(.text("Best baseline by validation loss on \(language.label): **\(bestLM)** (chosen before the evaluation runs)."))
+        results.append(lmResult.bestBaselineNote(bestLM, selectedBy: "validation loss"))
         return PaperRun(evidence: evidence, setup: setup, results: results)
     }
 

@@ -345,7 +345,7 @@ extension AdamPaper {
                                          metric: "log final training loss", tolerance: 0.1, into: &evidence)
             results.append(contentsOf: task.blocks(judged: "log final training loss", metrics: ["final training loss", "test loss", "test accuracy"],
                                                    pairs: Self.baselineNames.map { ("Adam", $0) } + [("AdaMax", "Adam")], figure: "c3-\(key)"))
-            results.append(.text("Best baseline by selection score on \(task.task.label): **\(best)** (chosen before the evaluation runs)."))
+            results.append(task.bestBaselineNote(best, selectedBy: "selection score"))
         }
         return PaperRun(evidence: evidence, setup: setup, results: results)
     }

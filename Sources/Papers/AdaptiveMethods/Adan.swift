@@ -355,7 +355,7 @@ extension AdanPaper {
             evidence.record(interval: "c4a.\(key).log_loss_adan_half_minus_adamw", d, tolerance: 0.1)
             results.append(contentsOf: task.blocks(judged: Self.judged, metrics: ["final training loss", "test loss", "test accuracy"],
                                                    pairs: Self.baselineNames.map { ("Adan", $0) }, figure: "c3-\(key)"))
-            results.append(.text("Best baseline by selection score on \(task.task.label): **\(best)** (chosen before the evaluation runs)."))
+            results.append(task.bestBaselineNote(best, selectedBy: "selection score"))
             let h = half.result["Adan (½ budget)"]
             results.append(.table(ExperimentReport.summaryTable([h], metrics: ["final training loss", "test loss", "test accuracy"],
                                                                 caption: "\(task.task.label), c4a: Adan at half the budget, at its own tuned point.")))

@@ -368,7 +368,7 @@ extension DiffGradPaper {
         results.append(.text("### c3a: the digits CNN against tuned baselines"))
         results.append(contentsOf: cnnResult.blocks(judged: "test accuracy", metrics: ["test accuracy", "test loss", "final training loss"],
                                                     pairs: best == "Adam" ? [("diffGrad", "Adam")] : [("diffGrad", best), ("diffGrad", "Adam")], figure: "c3a-\(image.key)"))
-        results.append(.text("Best baseline by validation accuracy on \(image.label): **\(best)** (chosen before the evaluation runs)."))
+        results.append(cnnResult.bestBaselineNote(best, selectedBy: "validation accuracy"))
         results.append(.text("### c3b: diffGrad and Adam across activations (MNIST-1D MLP)"))
         for task in activationResults {
             task.result.recordDifference("c3b.\(task.task.key).test_accuracy_diffgrad_minus_adam", method: "diffGrad", baseline: "Adam",

@@ -309,7 +309,7 @@ extension OptimisticAMSGradPaper {
         results.append(.text("### c4a: test accuracy on the digits CNN"))
         results.append(contentsOf: accuracyResult.blocks(judged: "test accuracy", metrics: ["test accuracy", "test loss", "final training loss"],
                                                          pairs: Self.baselineNames.map { ("OPT-AMSGrad", $0) }, figure: "c4a-\(image.key)"))
-        results.append(.text("Best baseline by validation accuracy on \(image.label): **\(bestImage)** (chosen before the evaluation runs)."))
+        results.append(accuracyResult.bestBaselineNote(bestImage, selectedBy: "validation accuracy"))
 
         let bestLM = lmResult.bestBySelection(Self.baselineNames)
         lmResult.result.recordDifference("c4b.\(language.key).test_loss_opt_minus_best", method: "OPT-AMSGrad", baseline: bestLM,
@@ -317,7 +317,7 @@ extension OptimisticAMSGradPaper {
         results.append(.text("### c4b: language modelling"))
         results.append(contentsOf: lmResult.blocks(judged: "test loss", metrics: ["test loss", "final training loss"],
                                                    pairs: Self.baselineNames.map { ("OPT-AMSGrad", $0) }, figure: "c4b-\(language.key)"))
-        results.append(.text("Best baseline by validation loss on \(language.label): **\(bestLM)** (chosen before the evaluation runs)."))
+        results.append(lmResult.bestBaselineNote(bestLM, selectedBy: "validation loss"))
         return PaperRun(evidence: evidence, setup: setup, results: results)
     }
 }

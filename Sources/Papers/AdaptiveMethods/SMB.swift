@@ -388,7 +388,7 @@ extension SMBPaper {
             results.append(contentsOf: task.blocks(judged: "test accuracy", metrics: ["test accuracy", "test loss", "final training loss"],
                                                    pairs: Self.baselineNames.map { ("SMB", $0) }, figure: "c3-\(key)"))
             results.append(.table(windows.table(task.task.label)))
-            results.append(.text("Best baseline by validation accuracy on \(task.task.label): **\(best)** (chosen before the evaluation runs)."))
+            results.append(task.bestBaselineNote(best, selectedBy: "validation accuracy"))
         }
         results.append(.table(Table(caption: "Counted cost of one evaluation run at each arm's chosen point (every closure call is a gradient evaluation).",
                                     headers: ["task", "arm", "steps", "gradient evaluations per run", "per step"], rows: costRows)))
