@@ -95,7 +95,7 @@ final class SparseSpectralTrainingTests: XCTestCase {
         e = Evidence(); e.record("c3.premise.gap_relora_minus_full", 0.1); e.record("c3.gap_closed", 0.1)
         XCTAssertEqual(claim("c3").decide(e).verdict, .notReproduced)
         e = Evidence(); e.record("c3.premise.gap_relora_minus_full", 0.0); e.record("c3.gap_closed", 0.7)
-        XCTAssertEqual(claim("c3").decide(e).verdict, .premiseAbsent)
+        XCTAssertEqual(claim("c3").decide(e).verdict, .inconclusive(.premiseAbsent))
         e = Evidence(); e.record("c1a.grad_state_ratio_sst_over_full", 0.2)
         XCTAssertEqual(claim("c1a").decide(e).verdict, .reproduced)
     }
