@@ -3,22 +3,26 @@ import Harness
 
 // # Sparse Spectral Training (SST)
 //
-// Jialin Zhao, Yingtao Zhang, Xinghang Li, Huaping Liu and Carlo Vittorio Cannistraci (NeurIPS 2024,
+// Jialin Zhao, Yingtao Zhang, Xinghang Li, Huaping Liu and Carlo Vittorio Cannistraci (ICML 2025,
 // arXiv 2405.15481).
 //
 // **The paper in plain words.** LoRA and ReLoRA train a weight through a rank-r product, so every
 // step moves the weight inside an r-dimensional subspace, and pre-training from scratch suffers.
-// SST keeps each weight in its singular value decomposition `W = U diag(s) Vᵀ`, updates *all*
-// singular values `s` every step, and only `r` of the singular-vector pairs (columns of `U` and
-// `V`) per round, drawn by multinomial sampling with probability proportional to `s`. After each
-// round the weight is re-decomposed so `U` and `V` stay orthonormal. The claims: this approximates
+// SST holds each weight as its SVD `W = U diag(σ) Vᵀ`, updates *all* singular values every step and
+// only `r` singular-vector pairs per iteration, drawn by multinomial sampling weighted by σ, and
+// re-decomposes the weight once a round has given every pair its turn. The claims: this approximates
 // full-rank training with the memory of a low-rank method (c1), beats LoRA/ReLoRA and sometimes
 // matches full rank on Euclidean and hyperbolic networks (c2), and on OPT-125M at rank 8.3% of the
 // width closes 67.6% of the perplexity gap to full rank (c3).
 //
-// This file: the spectral layer and the ReLoRA layer on the tape, the round logic (sampling,
-// masking, re-SVD, ReLoRA's merge-and-restart), and the experiment on the digits MLP. SST is a
-// parametrisation and a training schedule, not an optimizer: every arm uses the harness's Adam.
+// **Source of the rule.** The official repository (github.com/biomedical-cybernetics/sparse-spectral-training)
+// could not be read here: no snapshot of it exists in this workplace's store and none of its files is
+// indexed. The rule below is the paper's Section 4 and Algorithm 1 (ICML version) as set out in a
+// detailed reading of the paper; every point that only the code could settle is listed in the
+// deviations. The factor algebra lives in `Sources/Harness/Methods/SparseSpectral.swift`
+// (`SpectralFactor`); this file holds the schedule (iterations, rounds, optimizer resets), ReLoRA,
+// and the experiment on the digits MLP. SST is a parametrisation and a schedule, not an optimizer:
+// every arm uses the harness's Adam.
 
 /// Sparse Spectral Training: claims and experiment.
 public struct SparseSpectralTraining: Paper {
@@ -31,11 +35,12 @@ public struct SparseSpectralTraining: Paper {
             method: "SST (Sparse Spectral Training)", family: "MemoryEfficient", arxiv: "2405.15481",
             code: "https://github.com/biomedical-cybernetics/sparse-spectral-training",
             summary: #"""
-            SST keeps each weight as its SVD $W=U\,\mathrm{diag}(s)\,V^\top$, updates every singular value at every \#
-            step and, per round, only $r$ singular-vector pairs sampled with probability proportional to $s$, then \#
-            re-decomposes $W$. The paper claims this approximates full-rank training at a low-rank method's memory \#
-            (c1), beats LoRA/ReLoRA (c2) and closes 67.6% of ReLoRA's perplexity gap on OPT-125M (c3). We test it on \#
-            the digits MLP 64-128-128-10 at rank 8 against full-rank Adam and ReLoRA, same learning-rate grid.
+            SST keeps each weight as its SVD $W=U\,\mathrm{diag}(\sigma)\,V^\top$, updates every singular value at \#
+            every step and, per iteration, only $r$ singular-vector pairs sampled from a half-uniform, half-$\sigma$ \#
+            multinomial, with direction-only ("enhanced") gradients, and re-decomposes $W$ after each round. The paper \#
+            claims this approximates full-rank training at a low-rank method's memory (c1), beats LoRA/ReLoRA (c2) and \#
+            closes 67.6% of the perplexity gap on OPT-125M (c3). We test it on the digits MLP 64-128-128-10 at rank 8 \#
+            against full-rank Adam and ReLoRA, same learning-rate grid.
             """#)
     }
 
@@ -43,13 +48,17 @@ public struct SparseSpectralTraining: Paper {
 
     static let rank = 8
     static let scaling = "digits MLP 64-128-128-10, hidden layers at rank 8 (12.5% / 6.3% of their widths), head full rank in every arm"
+    /// c3's rule before the rewrite: a ratio of means against 40%, no interval.
+    static let c3FirstRule = Rule.bound("c3.gap_closed", "fraction of ReLoRA's gap closed", below: false, 0.4)
+        .given(premise: .bound("c3.premise.gap_relora_minus_full", "ReLoRA − full test loss", below: false, 0.005),
+               "ReLoRA is worse than full rank by at least 0.005 nats")
 
     public var claims: [Claim] {
         [
             Claim(
                 id: "c1a", statement: "SST trains with less optimizer-state and gradient memory than full-rank training.",
                 source: "abstract", paperValue: "not stated in the abstract (\"memory reduction\")", paperSetting: "OPT-125M … OPT-1.3B, LLaMA",
-                metric: "bytes of gradients + Adam moments of the parameters trained in one step (fp32), SST ÷ full rank; counted from the shapes (by construction)",
+                metric: "bytes of gradients + Adam moments of the numbers trained in one step (fp32), SST ÷ full rank; counted from the shapes (by construction)",
                 rule: .bound("c1a.grad_state_ratio_sst_over_full", "gradient+state bytes, SST ÷ full rank", 1),
                 scaling: Self.scaling),
             Claim(
@@ -69,13 +78,16 @@ public struct SparseSpectralTraining: Paper {
                 source: "abstract", paperValue: "not stated in the abstract", paperSetting: "hyperbolic GCN/HNN, hyperbolic Transformer",
                 reason: "the harness has no hyperbolic (Lorentz/Poincaré) layers, manifold optimizers or graph data sets; adding them is a project of its own"),
             Claim(
-                id: "c3", statement: "SST closes most of the gap between low-rank (ReLoRA) and full-rank training (67.6% on OPT-125M at rank 8.3% of d).",
+                id: "c3", statement: "SST closes most of the gap between low-rank (ReLoRA) and full-rank training (67.6% on OPT-125M at rank 8.3% of d); here: at least the catalog's 40%.",
                 source: "abstract", paperValue: "67.6% at rank 8.3% of d", paperSetting: "OPT-125M pre-training, perplexity",
-                metric: "(mean test loss ReLoRA − SST) ÷ (mean test loss ReLoRA − full rank), over evaluation seeds; the catalog's 40% threshold",
-                rule: Rule.bound("c3.gap_closed", "fraction of ReLoRA's gap closed", below: false, 0.4)
-                    .given(premise: .bound("c3.premise.gap_relora_minus_full", "ReLoRA − full test loss", below: false, 0.005),
-                           "ReLoRA is worse than full rank by at least 0.005 nats"),
-                scaling: Self.scaling),
+                metric: "per evaluation seed, SST's test loss minus the point 40% of the way from ReLoRA to full rank, SST − (0.6·ReLoRA + 0.4·full) (nats; below 0 means more than 40% of the gap closed); premise: ReLoRA − full per seed",
+                rule: Rule.superiority("c3.sst_minus_40pct_point", "test loss, SST − (0.6·ReLoRA + 0.4·full)", better: .lower, minimalEffect: 0.005, unit: "nats")
+                    .given(premise: .superiority("c3.premise.relora_minus_full", "test loss, ReLoRA − full", better: .higher, minimalEffect: 0.005, unit: "nats"),
+                           "ReLoRA is worse than full rank (paired interval above 0)"),
+                scaling: Self.scaling,
+                history: [RuleChange(version: "first run", rule: Self.c3FirstRule.text,
+                                     verdict: "full: not reproduced (fraction of ReLoRA's gap closed = -0.5; premise holds: ReLoRA − full test loss = 0.027); quick: inconclusive (premise absent: ReLoRA − full = -0.0184)",
+                                     why: "the first rule compared a ratio of means, with no interval over seeds, so its 'not reproduced' could be seed noise (the gap it divided by was 0.027 nats); the protocol decides on intervals. The claim is now a paired superiority test of SST against the 40% point of each seed's gap, with an interval premise; the same run also replaced the reconstructed SST update by the paper's (enhanced gradients, σ ≥ 0, unit vectors, half-uniform sampling, re-SVD per round).")]),
         ]
     }
 
@@ -84,68 +96,49 @@ public struct SparseSpectralTraining: Paper {
     public var method: String {
         #"""
         **Parametrisation.** A linear layer $y=xW+b$ ($W\in\mathbb{R}^{n\times m}$, $k=\min(n,m)$) is held as \#
-        $W=U\,\mathrm{diag}(s)\,V^\top$ with $U\in\mathbb{R}^{n\times k}$, $V\in\mathbb{R}^{m\times k}$ from the thin SVD of the \#
-        initial weight, so SST starts from exactly the full-rank model's weights. The forward pass is \#
-        $y=((xU)\odot s)V^\top+b$.
+        $W=U\,\mathrm{diag}(\sigma)\,V^\top$ from the thin SVD of the initial weight, so SST starts from exactly the \#
+        full-rank model's weights. With $G=\partial L/\partial W$ from the ordinary backward pass:
 
-        **A round** of $T$ steps: draw $r$ distinct indices $I$ by sequential multinomial sampling without \#
-        replacement, with probability $\propto s_i$; each step, update all of $s$ and only the columns $U_{:,I}$, \#
-        $V_{:,I}$ (the other columns' gradients are zero and their Adam state is zero, so they do not move). \#
-        At the end of the round, recompute the SVD of $U\,\mathrm{diag}(s)\,V^\top$ (re-orthogonalisation) and reset \#
-        the Adam state of $U$, $s$, $V$. Gradient and moments are held only for $s$ and the $r$ sampled pairs: \#
-        $r(n+m)+k$ numbers per layer against $nm$ for full rank.
+        - **every step, all singular values:** $\partial L/\partial\sigma_i=U_{:i}^\top G\,V_{:i}$, an Adam step, then $\sigma\leftarrow\max(\sigma,0)$;
+        - **every step, the $r$ sampled pairs $I$:** the *enhanced* gradients $G\,V_{:i}$ and $G^\top U_{:i}$ ($i\in I$; \#
+        the true ones carry a factor $\sigma_i$ that would freeze the vectors of small singular values), an Adam \#
+        step, then each $U_{:i}$, $V_{:i}$ back to unit norm; the other columns do not move;
+        - **every iteration ($T_3$ steps):** draw $I$, $r$ indices without replacement from \#
+        $p_i=\tfrac12\big(\tfrac1k+\sigma_i/\sum_j\sigma_j\big)$, and reset the Adam state of $U$, $V$;
+        - **every round ($\lceil k/r\rceil$ iterations, per layer):** $U,\sigma,V\leftarrow\mathrm{SVD}(U\,\mathrm{diag}(\sigma)V^\top)$ \#
+        and reset the Adam state of $\sigma$.
 
-        **ReLoRA** (the low-rank baseline): $y=x(W_0+AB)+b$ with $W_0$ frozen, $A\in\mathbb{R}^{n\times r}$ uniform \#
-        in $\pm1/\sqrt n$, $B=0$; every $T$ steps $W_0\leftarrow W_0+AB$, $A$ redrawn, $B=0$, Adam state of $A,B$ reset.
+        Gradient and moments are held for $\sigma$ and the $r$ sampled pairs: $r(n+m)+k$ numbers per layer against \#
+        $nm$ for full rank. **ReLoRA** (the paper's ReLoRA*): $y=x(W_0+AB)+b$ with $W_0$ frozen, $A$ uniform in \#
+        $\pm1/\sqrt n$, $B=0$; every $T_3$ steps $W_0\leftarrow W_0+AB$, $A$ redrawn, $B=0$, Adam state reset.
         """#
     }
 
-    public var excerpts: [String] { ["sst-layer", "sst-round"] }
+    public var excerpts: [String] { ["sst-schedule"] }
 
     public var deviations: String {
         #"""
-        - **Official code not read.** In the time available the official repository was not read; the rule is \#
-        the paper's abstract and the catalog's description (all $s$ every step, $r$ vectors sampled $\propto s$ per \#
-        round, re-SVD every round). The round length, the re-SVD every round (not every few rounds) and the \#
-        reset of $s$'s Adam state at each round are our choices.
+        - **Official code not read.** The official repository could not be fetched or searched from this \#
+        workplace; the rule is the paper's (Section 4, Algorithm 1, as described above). Left to our reading: \#
+        the Adam state of $U$, $V$ is reset each iteration and that of $\sigma$ only at a re-SVD (when the \#
+        singular values are re-sorted); no learning-rate re-warm-up after a reset; columns are renormalised \#
+        after every step; our round is $\lceil k/r\rceil$ iterations per layer.
         - **Model.** The digits MLP instead of OPT: the tiny transformer at 600 steps × 3 arms × a 5-point grid × \#
         ≥ 3 seeds does not fit this session's CPU budget; the MLP's two hidden layers are parametrised, the head \#
         stays full rank in every arm (as the paper keeps embeddings full).
         - **ReLoRA** without its full-rank warm start and jagged learning-rate schedule (merge, redraw and \#
         state reset only); LoRA scale $\alpha/r=1$.
-        - **Memory** is counted from the shapes (fp32), not measured: our SST keeps full-size gradient buffers \#
-        for $U$, $V$ and masks them; an implementation holding only the sampled columns (the paper's) holds \#
-        the counted bytes. SST stores $U$ and $V$ in full ($k(n+m)+k$ numbers, more than $W$ itself).
-        - **Adam without weight decay** in every arm (AdamW with λ = 0), so masked columns stay exactly fixed.
+        - **Memory** is counted from the shapes (fp32; the paper does not state its precision in the abstract), \#
+        not measured: our SST forms the full gradient $G$ and keeps full-size $U$, $V$ buffers; the paper's \#
+        implementation, which swaps the sampled columns into an active block, holds the counted bytes. SST \#
+        stores $U$ and $V$ in full ($k(n+m)+k$ numbers, more than $W$ itself).
+        - **Adam without weight decay** in every arm (AdamW with λ = 0).
         """#
     }
 
     public let sourceFile: String = #filePath
 
     public func run(_ context: RunContext) throws -> PaperRun { try run(context, settings: Settings(context)) }
-}
-
-// excerpt: sst-layer
-extension Tape where S == Float {
-    /// `x ⊙ s` with `s` broadcast over rows: `out[i, j] = x[i, j] s[j]`; `ds[j] = Σᵢ g[i, j] x[i, j]`.
-    public func scaleColumns(_ x: Variable<Float>, _ s: Variable<Float>) -> Variable<Float> {
-        let k = s.value.count, rows = x.value.count / k
-        precondition(x.shape.last == k, "scaleColumns: \(s.shape) for \(x.shape)")
-        var out = x.value
-        for i in 0..<rows { for j in 0..<k { out.data[i * k + j] *= s.value.data[j] } }
-        return record(out, inputs: [x, s]) { tape, g in
-            if tape.needsGradient(x) {
-                var dx = g
-                for i in 0..<rows { for j in 0..<k { dx.data[i * k + j] *= s.value.data[j] } }
-                tape.accumulate(x, dx)
-            }
-            if tape.needsGradient(s) {
-                var ds = Tensor<Float>.zeros([k])
-                for i in 0..<rows { for j in 0..<k { ds.data[j] += g.data[i * k + j] * x.value.data[i * k + j] } }
-                tape.accumulate(s, ds)
-            }
-        }
-    }
 }
 
 /// The three ways a hidden layer is trained.
@@ -161,28 +154,29 @@ final class ParameterLayer: Layer {
     init(_ name: String, _ parameters: [Parameter]) { self.name = name; self.parameters = parameters }
 }
 
+// excerpt: sst-schedule
 /// The MLP 64-128-128-10 with its two hidden layers trained as `arm` says, from the harness MLP's
-/// initial weights (the same at a seed for every arm).
+/// initial weights (the same at a seed for every arm). SST's forward pass is the full-rank one on
+/// `W = U diag(σ) Vᵀ`, written back after every step; its gradient `G` is mapped to the factors.
 public final class SpectralMLP: Classifier {
-    public let arm: SSTArm, rank: Int
+    public let arm: SSTArm, rank: Int, learningRate: LearningRate
     let base: MLP
     /// SST: `u[l]` `[n, k]`, `s[l]` `[k]`, `v[l]` `[m, k]`; ReLoRA: `a[l]` `[n, r]`, `b[l]` `[r, m]`.
     public var u = [Parameter](), s = [Parameter](), v = [Parameter](), a = [Parameter](), b = [Parameter]()
-    /// The sampled singular-vector indices of the current round, per layer.
+    /// The sampled singular-vector indices of the current iteration, per layer.
     public var active = [[Int]]()
+    var vectorOptimizers = [ChainedOptimizer](), sigmaOptimizers = [ChainedOptimizer](), loraOptimizer: ChainedOptimizer?
 
-    public init(arm: SSTArm, rank: Int, rng: SeededRandom) {
-        self.arm = arm; self.rank = rank
+    public init(arm: SSTArm, rank: Int, learningRate: LearningRate = .constant(1e-3), rng: SeededRandom) {
+        self.arm = arm; self.rank = rank; self.learningRate = learningRate
         base = MLP(sizes: [64, 128, 128, 10], rng: rng)
         for l in 0..<2 {
-            let w = base.linears[l].weight.value, n = w.shape[0], m = w.shape[1]
-            switch arm {
-            case .full: break
-            case .sst:
-                let f = try! svd(w)
-                u.append(Parameter("layer\(l).U", f.u)); s.append(Parameter("layer\(l).s", Tensor(shape: [f.s.count], data: f.s)))
-                v.append(Parameter("layer\(l).V", f.vt.transposed))
-            case .relora:
+            let w = base.linears[l].weight.value, (n, m) = (w.shape[0], w.shape[1])
+            if arm == .sst {
+                let f = try! SpectralFactor(decomposing: w)
+                u.append(Parameter("layer\(l).U", f.u)); s.append(Parameter("layer\(l).sigma", f.sigma)); v.append(Parameter("layer\(l).V", f.v))
+                sigmaOptimizers.append(.adam([s[l]], learningRate: learningRate))
+            } else if arm == .relora {
                 a.append(Parameter("layer\(l).A", Self.drawA(n, rank, rng.child("layer\(l).A.0"))))
                 b.append(Parameter("layer\(l).B", .zeros([rank, m])))
             }
@@ -194,96 +188,85 @@ public final class SpectralMLP: Classifier {
         return Tensor(shape: [n, r], data: (0..<(n * r)).map { _ in Float(g.uniform(-bound, bound)) })
     }
 
-    /// Parameters whose optimizer state lives for the whole run (biases and head; all for full rank).
+    func factor(_ l: Int) -> SpectralFactor { SpectralFactor(u: u[l].value, sigma: s[l].value, v: v[l].value) }
+    func store(_ f: SpectralFactor, _ l: Int) {
+        u[l].value = f.u; s[l].value = f.sigma; v[l].value = f.v; base.linears[l].weight.value = f.weight
+    }
+
+    /// Parameters whose Adam state lives for the whole run (biases and head; all for full rank).
     public var persistent: [Parameter] {
         arm == .full ? base.parameters : [base.linears[0].bias!, base.linears[1].bias!] + base.linears[2].parameters
     }
-    /// Parameters whose state is reset every round.
-    public var roundParameters: [Parameter] { arm == .sst ? u + s + v : a + b }
-    public var trainable: [Parameter] { persistent + (arm == .full ? [] : roundParameters) }
+    /// Parameters the tape differentiates (SST: the hidden weights `W`, mapped to the factors).
+    public var trainable: [Parameter] {
+        switch arm {
+        case .full: return persistent
+        case .sst: return persistent + [base.linears[0].weight, base.linears[1].weight]
+        case .relora: return persistent + a + b
+        }
+    }
     public var layers: [Layer] { [ParameterLayer("all", trainable)] }
 
     /// The hidden layer `l`'s effective weight `[n, m]`.
     public func weight(_ l: Int) -> Tensor<Float> {
-        switch arm {
-        case .full: return base.linears[l].weight.value
-        case .sst:
-            var us = u[l].value
-            let k = s[l].value.count
-            for i in 0..<us.shape[0] { for j in 0..<k { us.data[i * k + j] *= s[l].value.data[j] } }
-            return matmul(us, v[l].value, transposeB: true)
-        case .relora:
-            var w = base.linears[l].weight.value
-            w.data = zip(w.data, matmul(a[l].value, b[l].value).data).map { $0 + $1 }
-            return w
-        }
+        guard arm == .relora else { return base.linears[l].weight.value }
+        var w = base.linears[l].weight.value
+        w.data = zip(w.data, matmul(a[l].value, b[l].value).data).map { $0 + $1 }
+        return w
     }
 
     public func forward(_ tape: Tape<Float>, _ input: Tensor<Float>, training: Bool = true) -> Variable<Float> {
         var h = tape.constant(input)
         for l in 0..<2 {
             let layer = base.linears[l]
-            switch arm {
-            case .full: h = tape.matmul(h, tape.parameter(layer.weight))
-            case .sst:
-                let z = tape.scaleColumns(tape.matmul(h, tape.parameter(u[l])), tape.parameter(s[l]))
-                h = tape.matmul(z, tape.parameter(v[l]), transposeB: true)
-            case .relora:
+            if arm == .relora {
                 let low = tape.matmul(tape.matmul(h, tape.parameter(a[l])), tape.parameter(b[l]))
                 h = tape.add(tape.matmul(h, tape.constant(layer.weight.value)), low)
+            } else {
+                h = tape.matmul(h, tape.parameter(layer.weight))
             }
             h = tape.relu(tape.addBias(h, tape.parameter(layer.bias!)))
         }
         return base.linears[2].forward(tape, h)
     }
-}
-// end excerpt
 
-// excerpt: sst-round
-extension SpectralMLP {
-    /// `count` distinct indices drawn one at a time with probability ∝ `weights` among those left.
-    public static func multinomial(_ weights: [Float], count: Int, rng: inout SeededRandom) -> [Int] {
-        var left = Array(weights.indices), picked = [Int]()
-        while picked.count < min(count, weights.count) {
-            let total = left.reduce(0.0) { $0 + Double(abs(weights[$1])) }
-            var x = rng.uniform() * total, choice = left.count - 1
-            for (p, i) in left.enumerated() { x -= Double(abs(weights[i])); if x < 0 { choice = p; break } }
-            picked.append(left.remove(at: choice))
-        }
-        return picked.sorted()
-    }
-
-    /// Starts a round: ReLoRA merges `AB` into `W₀` and redraws `A`, `B = 0`; SST re-decomposes
-    /// `U diag(s) Vᵀ` and samples `r` pairs by `s`. The caller resets the round parameters' state.
-    public func startRound(_ round: Int, rng: inout SeededRandom, seed: SeededRandom) {
+    /// Starts iteration `t` (every `T₃` steps). SST: at the end of a layer's round (`⌈k/r⌉`
+    /// iterations) re-decompose it and reset σ's state; draw the iteration's pairs; reset `U`, `V`'s
+    /// state. ReLoRA: merge `AB` into `W₀`, redraw `A`, `B = 0`, reset the state of `A`, `B`.
+    public func startIteration(_ t: Int, rng: inout SeededRandom, seed: SeededRandom) {
         switch arm {
         case .full: return
         case .relora:
-            for l in 0..<2 where round > 0 {
+            for l in 0..<2 where t > 0 {
                 base.linears[l].weight.value = weight(l)
-                a[l].value = Self.drawA(a[l].value.shape[0], rank, seed.child("layer\(l).A.\(round)"))
+                a[l].value = Self.drawA(a[l].value.shape[0], rank, seed.child("layer\(l).A.\(t)"))
                 b[l].value = .zeros(b[l].value.shape)
             }
+            loraOptimizer = .adam(a + b, learningRate: learningRate)
         case .sst:
             active = (0..<2).map { l in
-                if round > 0, let f = try? svd(weight(l)) {
-                    u[l].value = f.u; s[l].value = Tensor(shape: [f.s.count], data: f.s); v[l].value = f.vt.transposed
+                let k = s[l].value.count, round = (k + rank - 1) / rank
+                if t > 0, t % round == 0, let f = try? SpectralFactor(decomposing: factor(l).weight) {
+                    store(f, l); sigmaOptimizers[l] = .adam([s[l]], learningRate: learningRate)
                 }
-                return Self.multinomial(s[l].value.data, count: rank, rng: &rng)
+                return SpectralFactor.sample(SpectralFactor.probabilities(s[l].value.data), count: rank, rng: &rng)
             }
+            vectorOptimizers = (0..<2).map { .adam([u[$0], v[$0]], learningRate: learningRate) }
         }
     }
 
-    /// SST: zeroes the gradient of every `U`, `V` column outside the round's sample.
-    public func maskGradients() {
-        guard arm == .sst else { return }
-        for l in 0..<2 {
-            let keep = Set(active[l])
-            for p in [u[l], v[l]] {
-                let k = p.value.shape[1]
-                for i in 0..<p.value.shape[0] { for j in 0..<k where !keep.contains(j) { p.grad.data[i * k + j] = 0 } }
+    /// One update after the backward pass: Adam on every trained tensor; SST maps `G` to the
+    /// factors first and projects after (σ ≥ 0, unit vectors), then writes `W` back.
+    public func update(_ persistentOptimizer: ChainedOptimizer) {
+        if arm == .sst {
+            for l in 0..<2 {
+                let g = factor(l).gradients(base.linears[l].weight.grad, active: active[l])
+                u[l].grad = g.u; s[l].grad = g.sigma; v[l].grad = g.v
             }
         }
+        persistentOptimizer.applyGradients(); loraOptimizer?.applyGradients()
+        for optimizer in sigmaOptimizers + vectorOptimizers { optimizer.applyGradients() }
+        if arm == .sst { for l in 0..<2 { var f = factor(l); f.project(active: active[l]); store(f, l) } }
     }
 
     /// Numbers whose gradient and Adam moments one step needs (by construction, from the shapes).
@@ -292,7 +275,7 @@ extension SpectralMLP {
         let dims = [(64, 128), (128, 128)]
         switch arm {
         case .full: return head + biases + dims.reduce(0) { $0 + $1.0 * $1.1 }
-        case .sst: return head + biases + dims.reduce(0) { $0 + rank * ($1.0 + $1.1) + min($1.0, $1.1) }
+        case .sst: return head + biases + dims.reduce(0) { $0 + SpectralFactor.trainedNumbers(n: $1.0, m: $1.1, rank: rank) }
         case .relora: return head + biases + dims.reduce(0) { $0 + rank * ($1.0 + $1.1) }
         }
     }
@@ -303,10 +286,10 @@ extension SpectralMLP {
 
 extension SparseSpectralTraining {
     struct Settings {
-        var epochs: Int, roundSteps: Int, learningRates: [Double], selectionSeeds: Int, evaluationSeeds: Int, seedCap: Int
+        var epochs: Int, iterationSteps: Int, learningRates: [Double], selectionSeeds: Int, evaluationSeeds: Int, seedCap: Int
         init(_ context: RunContext) {
             epochs = context.pick(quick: 2, full: 12)
-            roundSteps = context.pick(quick: 25, full: 50)
+            iterationSteps = context.pick(quick: 10, full: 20)
             learningRates = context.pick(quick: [1e-3, 1e-2], full: [3e-4, 1e-3, 3e-3, 1e-2, 3e-2])
             selectionSeeds = context.pick(quick: 1, full: 3)
             evaluationSeeds = context.seeds(quick: 2, full: 6)
@@ -317,26 +300,23 @@ extension SparseSpectralTraining {
     /// One run at batch 32: held-out loss and accuracy (validation in selection, test in evaluation).
     static func train(_ trial: Trial, arm: SSTArm, data: DataSplits, settings: Settings) -> RunRecord {
         var common = trial.commonRNG
-        let model = SpectralMLP(arm: arm, rank: rank, rng: common.child("model"))
         let lr = LearningRate.constant(Float(trial.hyperparameters.learningRate))
+        let model = SpectralMLP(arm: arm, rank: rank, learningRate: lr, rng: common.child("model"))
         let persistent = ChainedOptimizer.adam(model.persistent, learningRate: lr)
-        var roundOptimizer: ChainedOptimizer? = nil
         var sampler = common.child("sst-sampling"), losses = [Double](), steps = [Int](), step = 0, diverged = false
         let schedule = BatchSchedule(count: data.train.count, batchSize: 32, using: &common)
         epochs: for epoch in 0..<settings.epochs {
             var sum = 0.0, count = 0
             for batch in schedule.batches(epoch: epoch) {
-                if arm != .full, step % settings.roundSteps == 0 {
-                    model.startRound(step / settings.roundSteps, rng: &sampler, seed: common.child("relora"))
-                    roundOptimizer = ChainedOptimizer.adam(model.roundParameters, learningRate: lr)
+                if step % settings.iterationSteps == 0 {
+                    model.startIteration(step / settings.iterationSteps, rng: &sampler, seed: common.child("relora"))
                 }
                 let (x, y) = data.train.batch(batch)
                 step += 1
                 CostMeter.countGradientEvaluations()
                 let loss = Harness.lossAndGradient(parameters: model.trainable) { tape in model.loss(tape, x, labels: y) }
-                model.maskGradients()
-                persistent.applyGradients(); roundOptimizer?.applyGradients()
                 if !loss.isFinite { diverged = true; break epochs }
+                model.update(persistent)
                 sum += Double(loss); count += 1
             }
             losses.append(sum / Double(max(count, 1))); steps.append(step)
@@ -375,9 +355,11 @@ extension SparseSpectralTraining {
         e.record(interval: "c1b.log_loss_sst_minus_full", Statistics.pairedDifferences(logLoss(.sst), logLoss(.full)), tolerance: 0.05)
         comparison.recordDifference("c2a.loss_sst_minus_relora", method: SSTArm.sst.rawValue, baseline: SSTArm.relora.rawValue,
                                     metric: "test loss", tolerance: 0.02, into: &e)
-        let gap = meanLoss(.relora) - meanLoss(.full)
-        e.record("c3.premise.gap_relora_minus_full", gap, absoluteTolerance: 0.02, relativeTolerance: 0)
-        e.record("c3.gap_closed", (meanLoss(.relora) - meanLoss(.sst)) / gap, absoluteTolerance: 0.5, relativeTolerance: 0)
+        let loss = { (a: SSTArm) in arm(a).evaluation.map { $0.metric("test loss") ?? .nan } }
+        let point40 = zip(loss(.relora), loss(.full)).map { 0.6 * $0 + 0.4 * $1 }
+        e.record(interval: "c3.sst_minus_40pct_point", Statistics.pairedDifferences(loss(.sst), point40), tolerance: 0.02)
+        e.record(interval: "c3.premise.relora_minus_full", Statistics.pairedDifferences(loss(.relora), loss(.full)), tolerance: 0.02)
+        e.record("c3.gap_closed", (meanLoss(.relora) - meanLoss(.sst)) / (meanLoss(.relora) - meanLoss(.full)), absoluteTolerance: 0.5, relativeTolerance: 0)
 
         let rows = SSTArm.allCases.map { a in
             [a.rawValue, arm(a).chosen.description, "\(numbers[a]!)", "\(12 * numbers[a]!)",
@@ -390,8 +372,8 @@ extension SparseSpectralTraining {
         ]
         let setup: [ReportBlock] = [.text(
             "**Data.** The 8x8 digits, the shared stratified 60/20/20 split. **Model.** MLP 64-128-128-10 (ReLU), PyTorch's default initialisation, "
-            + "the same initial weights in every arm at a seed. **Arms.** Full-rank Adam; SST (rank \(Self.rank), a round = \(s.roundSteps) steps); "
-            + "ReLoRA (rank \(Self.rank), merge and restart every \(s.roundSteps) steps). Adam β = (0.9, 0.999), no weight decay, constant learning rate, "
+            + "the same initial weights in every arm at a seed. **Arms.** Full-rank Adam; SST (rank \(Self.rank), an iteration = \(s.iterationSteps) steps, "
+            + "a round = 8 iterations in the first hidden layer (k = 64) and 16 in the second (k = 128)); ReLoRA (rank \(Self.rank), merge and restart every \(s.iterationSteps) steps). Adam β = (0.9, 0.999), no weight decay, constant learning rate, "
             + "\(s.epochs) epochs at batch 32, mean cross-entropy. **Tuning.** Learning rates \(s.learningRates.map { Format.compact($0, 2) }.joined(separator: ", ")) "
             + "for every arm, selected on the final validation loss over \(Format.counted(s.selectionSeeds, "selection seed")); evaluation seeds from "
             + "the power plan (SST − ReLoRA, 0.005 nats), capped at \(s.seedCap).")]

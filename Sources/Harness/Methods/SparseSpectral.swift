@@ -1,0 +1,95 @@
+import Foundation
+
+// # Sparse spectral factors (Sparse Spectral Training, Zhao et al. 2024)
+//
+// A weight `W [n, m]` held as its thin SVD `U diag(σ) Vᵀ` (`U [n, k]`, `σ [k]`, `V [m, k]`,
+// `k = min(n, m)`), with the three pieces SST adds to a training loop: the map from the weight's
+// gradient `G = ∂L/∂W` to the factors' gradients (the true one for `σ`, the "enhanced" one for the
+// sampled singular vectors), the projection after a step (σ ≥ 0, unit singular vectors), and the
+// sampling of the singular-vector pairs to train (multinomial on a half-uniform, half-σ mixture).
+// The rule follows the paper's Section 4 and Algorithm 1 (arXiv 2405.15481, ICML 2025 version);
+// see the SST paper file for what could and could not be checked against the official code.
+
+/// A matrix held as `U diag(σ) Vᵀ`, with SST's gradient map, projection and sampling.
+public struct SpectralFactor: Sendable {
+    /// Left singular vectors `[n, k]`, right singular vectors `[m, k]` (columns), singular values `[k]`.
+    public var u: Tensor<Float>, sigma: Tensor<Float>, v: Tensor<Float>
+
+    public init(u: Tensor<Float>, sigma: Tensor<Float>, v: Tensor<Float>) {
+        precondition(u.shape[1] == sigma.count && v.shape[1] == sigma.count, "SpectralFactor: \(u.shape) \(sigma.shape) \(v.shape)")
+        self.u = u; self.sigma = sigma; self.v = v
+    }
+
+    /// The thin SVD of `w` (SST's initialisation and its periodic re-initialisation).
+    public init(decomposing w: Tensor<Float>) throws {
+        let f = try svd(w)
+        self.init(u: f.u, sigma: Tensor(shape: [f.s.count], data: f.s), v: f.vt.transposed)
+    }
+
+    public var rank: Int { sigma.count }
+
+    /// `U diag(σ) Vᵀ`, `[n, m]`.
+    public var weight: Tensor<Float> {
+        var us = u
+        let k = rank
+        for i in 0..<us.shape[0] { for j in 0..<k { us.data[i * k + j] *= sigma.data[j] } }
+        return matmul(us, v, transposeB: true)
+    }
+
+    /// The factors' gradients from `g = ∂L/∂W`: `∂L/∂σᵢ = Uᵢᵀ g Vᵢ` for every `i` (the true
+    /// gradient); for the columns in `active` the enhanced gradients `g Vᵢ` and `gᵀ Uᵢ` (the true
+    /// ones, `g Vᵢ σᵢ` and `gᵀ Uᵢ σᵢ`, without the factor `σᵢ`, so a small singular value does not
+    /// freeze its vectors); zero for every other column.
+    public func gradients(_ g: Tensor<Float>, active: [Int]) -> (u: Tensor<Float>, sigma: Tensor<Float>, v: Tensor<Float>) {
+        let k = rank, n = u.shape[0], m = v.shape[0]
+        let gv = matmul(g, v), gtu = matmul(g, u, transposeA: true)   // [n, k], [m, k]
+        var ds = Tensor<Float>.zeros([k]), du = Tensor<Float>.zeros([n, k]), dv = Tensor<Float>.zeros([m, k])
+        for a in 0..<n { for i in 0..<k { ds.data[i] += u.data[a * k + i] * gv.data[a * k + i] } }
+        for i in active {
+            for a in 0..<n { du.data[a * k + i] = gv.data[a * k + i] }
+            for b in 0..<m { dv.data[b * k + i] = gtu.data[b * k + i] }
+        }
+        return (du, ds, dv)
+    }
+
+    /// After a step: `σ ← max(σ, 0)`, and the `active` columns of `U` and `V` back to unit norm
+    /// (the magnitude lives in `σ` alone).
+    public mutating func project(active: [Int]) {
+        sigma.data = sigma.data.map { max($0, 0) }
+        let k = rank
+        for i in active {
+            for t in [0, 1] {
+                var x = t == 0 ? u : v
+                let rows = x.shape[0]
+                let norm = (0..<rows).reduce(Float(0)) { $0 + x.data[$1 * k + i] * x.data[$1 * k + i] }.squareRoot()
+                guard norm > 0 else { continue }
+                for a in 0..<rows { x.data[a * k + i] /= norm }
+                if t == 0 { u = x } else { v = x }
+            }
+        }
+    }
+
+    /// SST's sampling distribution over the `k` singular-vector pairs:
+    /// `pᵢ = ½ (1/k + σᵢ / Σⱼ σⱼ)` (half uniform, for exploration; half σ, for exploitation).
+    public static func probabilities(_ sigma: [Float]) -> [Double] {
+        let k = Double(sigma.count), total = sigma.reduce(0.0) { $0 + Double(max($1, 0)) }
+        return sigma.map { 0.5 * (1 / k + (total > 0 ? Double(max($0, 0)) / total : 1 / k)) }
+    }
+
+    /// `count` distinct indices drawn one at a time with probability ∝ `weights` among those not
+    /// yet drawn (multinomial sampling without replacement), sorted.
+    public static func sample(_ weights: [Double], count: Int, rng: inout SeededRandom) -> [Int] {
+        var left = Array(weights.indices), picked = [Int]()
+        while picked.count < min(count, weights.count) {
+            let total = left.reduce(0.0) { $0 + weights[$1] }
+            var x = rng.uniform() * total, choice = left.count - 1
+            for (p, i) in left.enumerated() { x -= weights[i]; if x < 0 { choice = p; break } }
+            picked.append(left.remove(at: choice))
+        }
+        return picked.sorted()
+    }
+
+    /// Numbers one SST step trains (gradient and optimizer state): all `k` singular values and
+    /// `r` columns of `U` and of `V`.
+    public static func trainedNumbers(n: Int, m: Int, rank r: Int) -> Int { r * (n + m) + min(n, m) }
+}
