@@ -46,3 +46,20 @@ final class SparseSpectralTests: XCTestCase {
         XCTAssertEqual(SpectralFactor.trainedNumbers(n: 64, m: 128, rank: 8), 8 * 192 + 64)
     }
 }
+
+final class ReLoRAAdapterTests: XCTestCase {
+    /// Starts at W₀ (B = 0), A within ±1/√n; a restart returns W₀ + A B and zeroes B.
+    func testStartAndRestart() {
+        let adapter = ReLoRAAdapter("l", n: 4, m: 3, rank: 2, rng: SeededRandom(seed: 1, path: ["relora"]))
+        let w0 = Tensor<Float>(shape: [4, 3], data: (0..<12).map(Float.init))
+        XCTAssertEqual(adapter.weight(w0).data, w0.data)
+        XCTAssertTrue(adapter.a.value.data.allSatisfy { abs($0) <= 0.5 })
+        adapter.b.value = Tensor(shape: [2, 3], data: [1, 0, 0, 0, 1, 0])
+        let expected = adapter.weight(w0), oldA = adapter.a.value
+        XCTAssertEqual(expected.data[0], w0.data[0] + oldA.data[0])
+        let merged = adapter.restart(w0, rng: SeededRandom(seed: 2, path: ["relora"]))
+        XCTAssertEqual(merged.data, expected.data)
+        XCTAssertEqual(adapter.b.value.data, [Float](repeating: 0, count: 6))
+        XCTAssertNotEqual(adapter.a.value.data, oldA.data)
+    }
+}

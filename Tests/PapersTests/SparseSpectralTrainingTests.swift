@@ -14,7 +14,7 @@ final class SparseSpectralTrainingTests: XCTestCase {
         for l in 0..<2 {
             for (a, b) in zip(sst.weight(l).data, full.weight(l).data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
             XCTAssertEqual(relora.weight(l).data, full.weight(l).data)
-            let gram = matmul(sst.u[l].value, sst.u[l].value, transposeA: true), k = gram.shape[0]
+            let gram = matmul(sst.spectral[l].u.value, sst.spectral[l].u.value, transposeA: true), k = gram.shape[0]
             for i in 0..<k { XCTAssertEqual(gram.data[i * k + i], 1, accuracy: 1e-4) }
         }
     }
@@ -26,7 +26,7 @@ final class SparseSpectralTrainingTests: XCTestCase {
         let persistent = ChainedOptimizer.adam(model.persistent, learningRate: .constant(1e-2))
         var sampler = SeededRandom(seed: 4, path: ["sampler"])
         model.startIteration(0, rng: &sampler, seed: SeededRandom(seed: 5, path: ["r"]))
-        let before = (model.u + model.s + model.v).map(\.value)
+        let before = model.spectral.flatMap { [$0.u.value, $0.sigma.value, $0.v.value] }
         var g = SeededRandom(seed: 6, path: ["x"])
         let x = Tensor<Float>.randomNormal([16, 64], using: &g), y = (0..<16).map { $0 % 10 }
         for _ in 0..<3 {
@@ -34,9 +34,9 @@ final class SparseSpectralTrainingTests: XCTestCase {
             model.update(persistent)
         }
         for l in 0..<2 {
-            let active = Set(model.active[l])
+            let layer = model.spectral[l], active = Set(layer.active)
             XCTAssertEqual(active.count, 4)
-            for (p, old) in [(model.u[l], before[l]), (model.v[l], before[4 + l])] {
+            for (p, old) in [(layer.u, before[3 * l]), (layer.v, before[3 * l + 2])] {
                 let k = p.value.shape[1]
                 for j in 0..<k {
                     let moved = (0..<p.value.shape[0]).contains { p.value.data[$0 * k + j] != old.data[$0 * k + j] }
@@ -45,12 +45,12 @@ final class SparseSpectralTrainingTests: XCTestCase {
                     XCTAssertEqual(norm, 1, accuracy: 1e-4)
                 }
             }
-            XCTAssertTrue(zip(model.s[l].value.data, before[2 + l].data).allSatisfy { $0 != $1 }, "every singular value moves")
-            for (a, b) in zip(model.weight(l).data, model.factor(l).weight.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+            XCTAssertTrue(zip(layer.sigma.value.data, before[3 * l + 1].data).allSatisfy { $0 != $1 }, "every singular value moves")
+            for (a, b) in zip(model.weight(l).data, layer.factor.weight.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         }
-        let k0 = model.s[0].value.count
+        let k0 = model.spectral[0].sigma.value.count
         model.startIteration(k0 / 4, rng: &sampler, seed: SeededRandom(seed: 5, path: ["r"]))
-        let gram = matmul(model.u[0].value, model.u[0].value, transposeA: true)
+        let gram = matmul(model.spectral[0].u.value, model.spectral[0].u.value, transposeA: true)
         for i in 0..<k0 { for j in 0..<k0 { XCTAssertEqual(gram.data[i * k0 + j], i == j ? 1 : 0, accuracy: 1e-4) } }
     }
 

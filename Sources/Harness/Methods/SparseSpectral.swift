@@ -93,3 +93,50 @@ public struct SpectralFactor: Sendable {
     /// `r` columns of `U` and of `V`.
     public static func trainedNumbers(n: Int, m: Int, rank r: Int) -> Int { r * (n + m) + min(n, m) }
 }
+
+/// One weight trained by SST: its factor as three parameters, the pairs sampled for the current
+/// iteration, and the Adam state SST resets (that of `U`, `V` every iteration, that of `σ` at
+/// every re-SVD, when the singular values are re-sorted).
+public final class SparseSpectralLayer {
+    public let u: Parameter, sigma: Parameter, v: Parameter
+    public let rank: Int, learningRate: LearningRate
+    /// The sampled singular-vector indices of the current iteration.
+    public private(set) var active: [Int] = []
+    var vectorOptimizer: ChainedOptimizer?, sigmaOptimizer: ChainedOptimizer
+
+    /// SST's initialisation: the thin SVD of `weight`.
+    public init(_ name: String, weight: Tensor<Float>, rank: Int, learningRate: LearningRate) throws {
+        let f = try SpectralFactor(decomposing: weight)
+        u = Parameter("\(name).U", f.u); sigma = Parameter("\(name).sigma", f.sigma); v = Parameter("\(name).V", f.v)
+        self.rank = rank; self.learningRate = learningRate
+        sigmaOptimizer = .adam([sigma], learningRate: learningRate)
+    }
+
+    public var factor: SpectralFactor { SpectralFactor(u: u.value, sigma: sigma.value, v: v.value) }
+    func store(_ f: SpectralFactor) { u.value = f.u; sigma.value = f.sigma; v.value = f.v }
+    /// Iterations per round, `⌈k/r⌉`: the sampling has had `k` draws, one per pair on average.
+    public var roundLength: Int { (sigma.value.count + rank - 1) / rank }
+
+    /// Starts iteration `t`: after a whole round re-decompose `U diag(σ) Vᵀ` and reset σ's state;
+    /// draw the iteration's `r` pairs; reset the state of `U`, `V`.
+    public func startIteration(_ t: Int, rng: inout SeededRandom) {
+        if t > 0, t % roundLength == 0, let f = try? SpectralFactor(decomposing: factor.weight) {
+            store(f); sigmaOptimizer = .adam([sigma], learningRate: learningRate)
+        }
+        active = SpectralFactor.sample(SpectralFactor.probabilities(sigma.value.data), count: rank, rng: &rng)
+        vectorOptimizer = .adam([u, v], learningRate: learningRate)
+    }
+
+    /// One step from the weight's gradient `g`: SST's gradients, Adam, the projection (σ ≥ 0,
+    /// unit vectors). Returns the new weight `U diag(σ) Vᵀ`.
+    public func update(weightGradient g: Tensor<Float>) -> Tensor<Float> {
+        precondition(vectorOptimizer != nil, "SparseSpectralLayer: startIteration before update")
+        let grads = factor.gradients(g, active: active)
+        u.grad = grads.u; sigma.grad = grads.sigma; v.grad = grads.v
+        sigmaOptimizer.applyGradients(); vectorOptimizer?.applyGradients()
+        var f = factor
+        f.project(active: active)
+        store(f)
+        return f.weight
+    }
+}
