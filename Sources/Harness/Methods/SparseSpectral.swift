@@ -7,8 +7,8 @@ import Foundation
 // gradient `G = ∂L/∂W` to the factors' gradients (the true one for `σ`, the "enhanced" one for the
 // sampled singular vectors), the projection after a step (σ ≥ 0, unit singular vectors), and the
 // sampling of the singular-vector pairs to train (multinomial on a half-uniform, half-σ mixture).
-// The rule follows the paper's Section 4 and Algorithm 1 (arXiv 2405.15481, ICML 2025 version);
-// see the SST paper file for what could and could not be checked against the official code.
+// The rule follows the paper's Section 4 (arXiv 2405.15481, ICML 2025 version); the official code
+// could not be read here (see the SST paper file's deviations).
 
 /// A matrix held as `U diag(σ) Vᵀ`, with SST's gradient map, projection and sampling.
 public struct SpectralFactor: Sendable {
