@@ -28,6 +28,7 @@ public let registry: [any Paper] = [
     FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
+    GradNormLoRPPaper(),           // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SparseSpectralTraining(),      // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient

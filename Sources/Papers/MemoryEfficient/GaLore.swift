@@ -487,32 +487,40 @@ extension GaLore {
 
         let blockLayers = model.linearLayers.filter { isBlockMatrix($0.name) }
         let initialWeights = blockLayers.map(\.weight.value)
-        var record = RunRecord(steps: [])
-        func evaluate(at step: Int) {
-            record.steps!.append(step)
-            record.losses.append(loss(model, on: validation))
-        }
-        evaluate(at: 0)
-        for step in 1...s.steps {
-            let sequences = source.sample(sequences: s.batch, length: s.context + 1, using: &batches)
-            let batch = TokenSet(sequences)
-            let training = optimizer.step { model.lossAndGradient(tokens: batch.tokens, targets: batch.targets, batch: s.batch) }
-            if !training.isFinite || training > 1e3 {
-                record.diverged = true
-                break
-            }
-            if step % s.evaluationInterval == 0 || step == s.steps { evaluate(at: step) }
-        }
+        var record = pretrain(model, optimizer, batches: &batches, settings: s, source: source, validation: validation, test: test)
         record.stateBytes = optimizer.stateBytes
         let weights = model.parameterCount * MemoryLayout<Float>.size
         let gradients = model.trainableParameters.reduce(0) { $0 + $1.value.count } * MemoryLayout<Float>.size
-        record.record("validation loss", record.diverged ? .nan : loss(model, on: validation))
-        record.record("test loss", record.diverged ? .nan : loss(model, on: test))
         record.record("weight bytes", Double(weights))
         record.record("gradient bytes", Double(gradients))
         record.record("state bytes", Double(optimizer.stateBytes))
         let deltas = zip(blockLayers, initialWeights).map { layer, initial in accumulatedUpdate(layer, initial: initial) }
         record.record("update rank", record.diverged ? .nan : Statistics.mean(deltas.map { Double(numericalRank($0)) }))
+        return record
+    }
+
+    /// The pre-training loop every GaLore-family arm shares: `s.steps` steps of `optimizer` on fresh
+    /// batches of `source` drawn from `batches`, the validation loss at step 0 and every
+    /// `s.evaluationInterval` steps (the curves), a stop as diverged when the training loss is not
+    /// finite or exceeds 1e3; records "validation loss" and "test loss" (NaN when diverged).
+    static func pretrain(_ model: TinyTransformer, _ optimizer: ChainedOptimizer, batches: inout SeededRandom, settings s: Settings,
+                         source: MarkovTokenSource, validation: TokenSet, test: TokenSet) -> RunRecord {
+        var record = RunRecord(steps: [0])
+        record.losses.append(loss(model, on: validation))
+        for step in 1...s.steps {
+            let batch = TokenSet(source.sample(sequences: s.batch, length: s.context + 1, using: &batches))
+            let training = optimizer.step { model.lossAndGradient(tokens: batch.tokens, targets: batch.targets, batch: s.batch) }
+            if !training.isFinite || training > 1e3 {
+                record.diverged = true
+                break
+            }
+            if step % s.evaluationInterval == 0 || step == s.steps {
+                record.steps!.append(step)
+                record.losses.append(loss(model, on: validation))
+            }
+        }
+        record.record("validation loss", record.diverged ? .nan : loss(model, on: validation))
+        record.record("test loss", record.diverged ? .nan : loss(model, on: test))
         return record
     }
 

@@ -378,19 +378,7 @@ extension GaLorePlus {
             model.trainableParameters, learningRate: .constant(Float(lr)), eps: 1e-8, layout: .inputsByOutputs, seed: seeds.next()) { p in
             heads[ObjectIdentifier(p)].map { (GaLoreProjection.Settings(rank: s.rank, updateGap: s.updateGap, scale: s.scale), $0) }
         }
-        var record = RunRecord(steps: [0])
-        record.losses.append(GaLore.loss(model, on: validation))
-        for step in 1...s.steps {
-            let batch = GaLore.TokenSet(source.sample(sequences: s.batch, length: s.context + 1, using: &batches))
-            let training = optimizer.step { model.lossAndGradient(tokens: batch.tokens, targets: batch.targets, batch: s.batch) }
-            if !training.isFinite || training > 1e3 { record.diverged = true; break }
-            if step % s.evaluationInterval == 0 || step == s.steps {
-                record.steps!.append(step)
-                record.losses.append(GaLore.loss(model, on: validation))
-            }
-        }
-        record.record("validation loss", record.diverged ? .nan : GaLore.loss(model, on: validation))
-        record.record("test loss", record.diverged ? .nan : GaLore.loss(model, on: test))
+        var record = GaLore.pretrain(model, optimizer, batches: &batches, settings: s, source: source, validation: validation, test: test)
         record.record("state bytes", Double(optimizer.stateBytes))
         record.record("projector flops", projectors.flops)
         record.record("residual energy share", residual.map { $0.codedEnergy / $0.residualEnergy } ?? .nan)

@@ -264,21 +264,7 @@ extension SLTrain {
                       validation: GaLore.TokenSet, test: GaLore.TokenSet, trial: Trial) -> RunRecord {
         let (model, optimizer, _) = model(method, settings: s, learningRate: lr, common: trial.commonRNG)
         var batches = trial.commonRNG.child("batches")
-        var record = RunRecord(steps: [])
-        func evaluate(at step: Int) {
-            record.steps!.append(step)
-            record.losses.append(GaLore.loss(model, on: validation))
-        }
-        evaluate(at: 0)
-        for step in 1...s.steps {
-            let batch = GaLore.TokenSet(source.sample(sequences: s.batch, length: s.context + 1, using: &batches))
-            let training = optimizer.step { model.lossAndGradient(tokens: batch.tokens, targets: batch.targets, batch: s.batch) }
-            if !training.isFinite || training > 1e3 { record.diverged = true; break }
-            if step % s.evaluationInterval == 0 || step == s.steps { evaluate(at: step) }
-        }
-        record.record("validation loss", record.diverged ? .nan : GaLore.loss(model, on: validation))
-        record.record("test loss", record.diverged ? .nan : GaLore.loss(model, on: test))
-        return record
+        return GaLore.pretrain(model, optimizer, batches: &batches, settings: s, source: source, validation: validation, test: test)
     }
 
     func run(_ context: RunContext, settings s: GaLore.Settings) throws -> PaperRun {
