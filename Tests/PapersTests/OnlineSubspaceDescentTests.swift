@@ -23,12 +23,16 @@ final class OnlineSubspaceDescentTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(result.loss.last), 0.5 * result.loss[0])
     }
 
-    /// c1's quadratic: every projector rule reduces the gradient norm by orders of magnitude in 1500 steps.
-    func testEveryProjectorRuleConvergesOnTheQuadratic() {
+    /// c1's quadratic: the periodic-SVD, random and full-rank rules cut the gradient norm by orders of
+    /// magnitude in 1500 steps; the online-PCA basis reduces it but stalls (its saddle, see `meaning`).
+    func testProjectorRulesOnTheQuadratic() {
         let q = OnlineSubspaceDescent.Quadratic(steps: 1500)
-        for rule in OnlineSubspaceDescent.Quadratic.Rule.allCases {
+        for rule in [OnlineSubspaceDescent.Quadratic.Rule.svd, .random, .fullRank] {
             XCTAssertLessThan(q.gradientRatio(rule, seed: 0), 1e-2, rule.rawValue)
         }
+        let online = q.gradientRatio(.onlinePCA, seed: 0)
+        XCTAssertLessThan(online, 1)
+        XCTAssertGreaterThan(online, 1e-2)
     }
 
     /// Each rule's branches on synthetic evidence.

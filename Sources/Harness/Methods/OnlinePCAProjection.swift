@@ -100,6 +100,8 @@ public final class OnlinePCAProjector {
     public private(set) var updateFlops = 0.0
     /// `L(P_t)` summed over every update (a diagnostic of how well `P` tracks the gradients).
     public private(set) var reconstructionErrorSum = 0.0
+    /// `L(P_t)` at the latest update.
+    public private(set) var lastReconstructionError = Double.nan
     public private(set) var updates = 0
 
     public init(stepSizes: [Float], stepSizeScale: @escaping (Int) -> Float = { _ in 1 }, beta1: Float = 0.9,
@@ -124,8 +126,9 @@ public final class OnlinePCAProjector {
             return p
         }
         let current = state.basis
-        reconstructionErrorSum += states[index]!.descend(a, stepSize: stepSizes[index] * stepSizeScale(step), beta1: beta1,
+        lastReconstructionError = states[index]!.descend(a, stepSize: stepSizes[index] * stepSizeScale(step), beta1: beta1,
                                                          beta2: beta2, eps: eps, weightDecay: weightDecay)
+        reconstructionErrorSum += lastReconstructionError
         updates += 1
         updateFlops += OnlinePCAState.updateFlops(rows: a.rows, columns: a.columns, rank: current.columns)
         return side == .left ? current : current.transposed
