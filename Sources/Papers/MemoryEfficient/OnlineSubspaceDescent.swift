@@ -52,7 +52,7 @@ public struct OnlineSubspaceDescent: Paper {
                 paperValue: "a guarantee (no number)", paperSetting: "continuous-time Hamiltonian descent: Adam, Lion, momentum",
                 metric: "largest ‖∇f(W_K)‖ / ‖∇f(W_0)‖ over three projector rules (online PCA, SVD every 50 steps, random orthonormal every 50 steps), heavy-ball momentum in a rank-4 subspace",
                 rule: .bound("c1.worst_gradient_ratio", "worst final / initial gradient norm", 1e-4),
-                scaling: "a 32 × 16 matrix quadratic with condition number 100; the catalog's bar of 1e-4, relative (the start's norm is 1 after scaling)"),
+                scaling: "a 32 × 16 matrix quadratic with condition number 100; the catalog's bar of 1e-4, taken relative to the starting gradient norm"),
             Claim(
                 id: "c2a",
                 statement: "Online Subspace Descent updates the projection by online PCA, without SVDs after the first.",
@@ -99,9 +99,9 @@ public struct OnlineSubspaceDescent: Paper {
         return "On the matrix quadratic, convergence under every projector rule (online PCA, periodic SVD, random) is \(v("c1"))"
             + (stalled
                ? ": the periodic SVD and random bases converge, but the online-PCA basis stalls. Once momentum has removed the gradient's "
-                 + "component in span(P), P is orthogonal to the gradient, a saddle of the PCA objective where its gradient vanishes, and AdamW's "
-                 + "long second-moment memory keeps its steps tiny; the theorem's limit set contains such points, and with deterministic "
-                 + "gradients nothing pushes P off them within the budget (stochastic gradients, as in the paper's runs, would). "
+                 + "component in span(P), P ends orthogonal to the gradient (its final reconstruction error is 1, the c1 table), a stationary "
+                 + "point of the PCA objective where its gradient vanishes; the theorem's limit set admits such points, and with deterministic "
+                 + "gradients nothing pushes P off it within the budget (the stochastic gradients of the paper's runs might). "
                : ", as the theorem promises for a momentum method. ")
             + "Online PCA takes no SVD after the first (\(v("c2a"))) and its counted cost staying under 10% of the run's is \(v("c2b")); "
             + "per update it is several times cheaper than an SVD, but it runs every step, so over a run it costs more FLOPs than GaLore's SVD every T steps "
