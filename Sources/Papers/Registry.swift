@@ -29,6 +29,7 @@ public let registry: [any Paper] = [
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     GradNormLoRPPaper(),           // MemoryEfficient
+    OnlineSubspaceDescent(),       // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SparseSpectralTraining(),      // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
