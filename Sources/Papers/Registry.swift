@@ -29,6 +29,7 @@ public let registry: [any Paper] = [
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
+    LoQTPaper(),                   // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
     SLTrain(),                     // MemoryEfficient
     TpSGDPaper(),                  // MemoryEfficient
