@@ -32,7 +32,7 @@ public enum NormalFloat4 {
         return code
     }
 
-    /// Half the widest gap between levels, (1 − 0.7229568) / 2: the largest round-trip error of a
+    /// Half the widest gap between levels, (1 − 0.6961928) / 2: the largest round-trip error of a
     /// value in a block, as a fraction of the block's absmax.
     public static let maximumRelativeError: Float = zip(levels, levels.dropFirst()).map { ($1 - $0) / 2 }.max()!
 }

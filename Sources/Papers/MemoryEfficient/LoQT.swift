@@ -263,7 +263,7 @@ public final class LoQTAdapter: GradientTransformation {
         var low: Tensor<Float>
         if s.schedule.isMerge(step) {
             merge(f, weight: parameter, gradient: u, settings: s)
-            low = .zeros(f.b.shape)  // the official hooks zero this step's gradients
+            low = Tensor<Float>.zeros(f.b.shape)  // the official hooks zero this step's gradients
         } else {
             low = f.side == .left ? matmul(f.p, u, transposeA: true) : matmul(u, f.p, transposeB: true)
             low.scale(by: s.alpha)  // ∇_B = α Pᵀ G
@@ -309,7 +309,7 @@ public final class LoQTAdapter: GradientTransformation {
         }
         let bShape = f.side == .left ? [k, g.columns] : [g.rows, k]
         guard let quantizer = s.weights else {
-            (f.base, f.b, f.baseBytes) = (weight, .zeros(bShape), weight.count * MemoryLayout<Float>.size)
+            (f.base, f.b, f.baseBytes) = (weight, Tensor<Float>.zeros(bShape), weight.count * MemoryLayout<Float>.size)
             f.merges += 1
             return
         }
