@@ -87,6 +87,27 @@ final class LoQTTests: XCTestCase {
         XCTAssertLessThan(l7.loqt(layerwiseGradients: true), l7.loqt(layerwiseGradients: false))
     }
 
+    /// Through `reproduce trace`'s path on GaLore's least-squares golden problem (W is `[out 6, in 4]`,
+    /// one NF4 block): without compensation step 1 leaves W at exactly the NF4 round trip of its
+    /// initial value (B = 0, Adam of a zeroed gradient is 0); with five iterations it lands closer.
+    func testTracePathQuantisesTheFirstStep() throws {
+        let golden = try GoldenTrace.golden("galore__ls6x4b4")
+        let initial = try XCTUnwrap(((golden["problem"] as? [String: Any])?["params"] as? [[String: Any]])?.first?["init"] as? [Double]).map { Float($0) }
+        let nf4 = NormalFloatQuantizer().roundTrip(initial)
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
+        var firstSteps: [[Float]] = []
+        for iterations in [0, 5] {
+            let problem = try GoldenTrace.problem(golden, optimizer: "loqt", keys: ["lr", "betas", "eps"],
+                                                  extra: ["compensate_quant_error_iterations": iterations])
+            let result = try problem.run(optimizers: traceOptimizers)
+            XCTAssertTrue(result.finite)
+            XCTAssertLessThan(result.loss.last!, result.loss.first!)
+            firstSteps.append(result.params[1][0])
+        }
+        XCTAssertEqual(firstSteps[0], nf4)
+        XCTAssertLessThan(distance(firstSteps[1], initial), distance(nf4, initial))
+    }
+
     func testRuleBranches() {
         let claims = LoQTPaper().claims
         func decide(_ id: String, _ e: Evidence) -> Verdict { claims.first { $0.id == id }!.decide(e).verdict }
