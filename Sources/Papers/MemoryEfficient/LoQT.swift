@@ -17,11 +17,8 @@ import Harness
 // 4-bit grid. The paper claims (c1) that this trains well both in pre-training and fine-tuning, and
 // (c2) that it trains 7B models on a consumer 24 GB GPU, 13B with per-layer gradient updates.
 //
-// Here LoQT is an optimizer over the harness's weights: for each attention/MLP matrix it owns the
-// NF4 codes of Q, the NF4 projector P, the factor B and B's Adam moments, and writes the weight the
-// model computes with, W = deq(Q) + α P B, after every step. The NF4 codes live in the harness
-// (`NormalFloatQuantizer`); GaLore's tiny language model is the test bed; bytes at the 7B and 13B
-// shapes are counted at the paper's precision.
+// Here LoQT is an optimizer over the harness's weights that owns Q, P, B and B's Adam moments and
+// writes W = deq(Q) + α P B after every step; NF4 lives in the harness (`NormalFloatQuantizer`).
 
 /// LoQT (Loeschcke et al., 2024): NF4 weights trained through a gradient-initialised low-rank factor.
 public struct LoQTPaper: Paper {
@@ -115,7 +112,8 @@ public struct LoQTPaper: Paper {
     public func meaning(_ claims: [ClaimOutcome]) -> String {
         func v(_ id: String) -> String { claims.first { $0.claim.id == id }!.judgement.verdict.display }
         return "On the tiny language model, LoQT pre-training within 5% of full-rank AdamW is \(v("c1a")) and within 5% of GaLore \(v("c1b")): "
-            + "training through a low-rank factor on top of 4-bit weights costs little at this scale. The two design choices the paper "
+            + "LoQT tracks GaLore, its full-precision parent (see the paired differences), so the NF4 base and the merges add little "
+            + "loss beyond what the low-rank update itself costs. The two design choices the paper "
             + "argues for are judged against their ablations: error compensation beating a zero restart is \(v("c2a")), exponentially "
             + "growing merge intervals beating a fixed one \(v("c2b")). In bytes, LoQT at the 7B shape needing at most 40% of BF16 AdamW's "
             + "weights, gradients and state is \(v("c2c")), fitting 24 GiB where AdamW does not \(v("c2d")), and 13B with per-layer "
