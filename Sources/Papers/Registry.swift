@@ -32,6 +32,7 @@ public let registry: [any Paper] = [
     OnlineSubspaceDescent(),       // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SparseSpectralTraining(),      // MemoryEfficient
+    LoQTPaper(),                   // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
     SLTrain(),                     // MemoryEfficient
     TpSGDPaper(),                  // MemoryEfficient
