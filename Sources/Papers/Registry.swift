@@ -28,6 +28,7 @@ public let registry: [any Paper] = [
     FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
+    Grass(),                       // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SubsetNormSubspaceMomentum(),  // MemoryEfficient
     SLTrain(),                     // MemoryEfficient
