@@ -319,7 +319,7 @@ extension Grass {
         let modelEntries = Double(TinyTransformer(config: s.model, rng: context.rng("probe")).trainableParameters.reduce(0) { $0 + $1.value.count })
         let exchanged = modelEntries - Double(costs.denseGradientEntries - costs.sparseGradientEntries)
         e.record("c1d.communication_ratio", exchanged / modelEntries, absoluteTolerance: 0, relativeTolerance: 1e-9)
-        func paired(_ a: String, _ b: String, log takeLog: Bool) -> Interval {
+        func paired(_ a: String, _ b: String, log takeLog: Bool) -> Summary {
             let values = { (arm: String) in byArm[arm]!.evaluation.map { r in takeLog ? Foundation.log(r.metric("test loss") ?? .nan) : r.metric("test loss") ?? .nan } }
             return Statistics.pairedDifferences(values(a), values(b))
         }
