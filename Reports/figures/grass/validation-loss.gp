@@ -17,4 +17,4 @@ plot "validation-loss.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4
      "validation-loss.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "GaLore", \
      "validation-loss.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
      "validation-loss.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "Grass", \
-     1.161475997550658 with lines dt 2 lw 1.5 lc rgb "black" title "optimal loss"
+     1.1550394491803242 with lines dt 2 lw 1.5 lc rgb "black" title "optimal loss"
