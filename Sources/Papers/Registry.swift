@@ -30,6 +30,7 @@ public let registry: [any Paper] = [
     GaLorePlus(),                  // MemoryEfficient
     GradNormLoRPPaper(),           // MemoryEfficient
     OnlineSubspaceDescent(),       // MemoryEfficient
+    Grass(),                       // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
     SparseSpectralTraining(),      // MemoryEfficient
     LoQTPaper(),                   // MemoryEfficient
