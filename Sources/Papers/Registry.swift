@@ -26,6 +26,7 @@ public let registry: [any Paper] = [
     Adam8bitPaper(),               // MemoryEfficient
     APOLLOPaper(),                 // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
+    FRUGALPaper(),                 // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     GradNormLoRPPaper(),           // MemoryEfficient

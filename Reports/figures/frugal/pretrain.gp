@@ -1,0 +1,25 @@
+# transformer (Markov): training loss
+# Re-plot with `gnuplot pretrain.gp` in this folder; the data is in pretrain.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "pretrain.svg"
+set title "transformer (Markov): training loss"
+set xlabel "step"
+set ylabel "training loss"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+set logscale y 10
+set format y "%g"
+plot "pretrain.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "pretrain.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "AdamW", \
+     "pretrain.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "pretrain.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "GaLore", \
+     "pretrain.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "pretrain.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "BAdam", \
+     "pretrain.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "pretrain.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "FRUGAL (SVD)", \
+     "pretrain.dat" index 4 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
+     "pretrain.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "FRUGAL (blocks)"
