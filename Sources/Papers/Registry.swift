@@ -30,13 +30,13 @@ public let registry: [any Paper] = [
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     GradNormLoRPPaper(),           // MemoryEfficient
-    OnlineSubspaceDescent(),       // MemoryEfficient
     Grass(),                       // MemoryEfficient
-    QGaLore(),                     // MemoryEfficient
-    SparseSpectralTraining(),      // MemoryEfficient
     LoQTPaper(),                   // MemoryEfficient
-    SubsetNormSubspaceMomentum(),  // MemoryEfficient
+    OnlineSubspaceDescent(),       // MemoryEfficient
+    QGaLore(),                     // MemoryEfficient
     SLTrain(),                     // MemoryEfficient
+    SparseSpectralTraining(),      // MemoryEfficient
+    SubsetNormSubspaceMomentum(),  // MemoryEfficient
     TpSGDPaper(),                  // MemoryEfficient
     LoRAPlus(),                    // LowRankAdapters
     NormalizeAndProjectPaper(),    // Normalization
