@@ -26,6 +26,7 @@ public let registry: [any Paper] = [
     Adam8bitPaper(),               // MemoryEfficient
     APOLLOPaper(),                 // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
+    FloraPaper(),                  // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     QGaLore(),                     // MemoryEfficient
