@@ -420,7 +420,8 @@ extension FloraPaper {
     /// and a resampled projection.
     static func dynamics(_ context: RunContext, into e: inout Evidence) throws -> [ReportBlock] {
         let data = try StandardTasks.digits(context)
-        let source = RandomProjectionSource(seed: context.rng("c1", "projection").next(), path: ["flora", "c1"])
+        var seeds = context.rng("c1", "projection")
+        let source = RandomProjectionSource(seed: seeds.next(), path: ["flora", "c1"])
         func flora(lr: Float, resample: Int?) -> ([Parameter]) -> Optimizer {
             { FloraAccumulation(inner: ChainedOptimizer.sgd($0, learningRate: .constant(lr)), microBatches: 1, rank: rank, resampleEvery: resample, source: source) }
         }
