@@ -99,6 +99,21 @@ final class FloraTests: XCTestCase {
         assertClose(w.value, w0 + (-0.1) * matmul(matmul(g, p, transposeB: true), p))
     }
 
+    // MARK: - `reproduce trace`
+
+    /// The trace path builds `flora` from the official keywords on the ls6x4b4 problem (W is 6×4,
+    /// rank 2: its momentum is compressed), loss decreases, and an unknown keyword is refused.
+    func testTracePath() throws {
+        let golden = try GoldenTrace.golden("adam__ls6x4b4")
+        var problem = try XCTUnwrap(golden["problem"] as? [String: Any])
+        problem["optimizer"] = ["name": "flora", "hyperparams": ["lr": 0.01, "rank": 2, "kappa": 5, "beta1": 0.9, "scale_parameter": false]]
+        let result = try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem)).run(optimizers: traceOptimizers)
+        XCTAssertTrue(result.finite)
+        XCTAssertLessThan(result.loss.last!, result.loss.first!)
+        problem["optimizer"] = ["name": "flora", "hyperparams": ["lr": 0.01, "momentum": 0.9]]
+        XCTAssertThrowsError(try TraceProblem.parse(JSONSerialization.data(withJSONObject: problem)).run(optimizers: traceOptimizers))
+    }
+
     // MARK: - Rules
 
     static func evidence(_ intervals: [String: (Double, Double, Double)], _ plain: [String: Double] = [:]) -> Evidence {
