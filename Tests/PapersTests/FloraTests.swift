@@ -147,6 +147,7 @@ final class FloraTests: XCTestCase {
         let context = RunContext(seed: 0, scale: .quick, slug: "flora")
         var settings = FloraPaper.Settings(context)
         settings.kappa = 2
+        settings.dynamicsSteps = (lora: 5, rank: 20)
         settings.task = { StandardTasks.transformerMarkov($0, steps: 8) }
         let first = try paper.run(context, settings: settings)
         for claim in paper.claims { XCTAssertFalse(claim.decide(first.evidence).measured.isEmpty, claim.id) }

@@ -95,7 +95,10 @@ public struct FloraPaper: Paper {
         return "LoRA with a random, nearly frozen A moving like Flora's compressed SGD is \(v("c1")), and resampling lifting the total update above rank r is \(v("c2")): "
             + "both are properties of the update rule, measured on one MLP. The state sizes (\(v("c3a")) for momentum, \(v("c3b")) for accumulation) are arithmetic on the shapes. "
             + "On the tiny transformer, compressed momentum matching full momentum is \(v("c4a")), compressed accumulation matching full accumulation \(v("c4b")), "
-            + "and Flora matching AdamW \(v("c4c")); the paper's T5 and GPT-2 runs are not repeated."
+            + "and Flora matching AdamW \(v("c4c")); the paper's T5 and GPT-2 runs are not repeated. "
+            + "One fact bears on these: decompressing through a rank-r Gaussian projection multiplies a d-vector's expected squared norm by 1 + (d+1)/r "
+            + "(about 5 at d = 32, r = 8), so the momentum or summed gradient Flora hands back carries about four times its own energy as projection noise, "
+            + "which only resampling averages out; our runs are 300 micro-batches long, the paper's thousands of steps."
     }
 
     // MARK: - The method
@@ -352,6 +355,8 @@ extension FloraPaper {
     struct Settings {
         var learningRates: [Double], selectionSeeds: Int, evaluationSeeds: Int, seedCap: Int, kappa: Int
         var microBatches = 4
+        /// SGD steps of the c1 (LoRA against compressed SGD) and c2 (rank) runs on the digits MLP.
+        var dynamicsSteps = (lora: 50, rank: 100)
         var task: (RunContext) -> StandardTask = { StandardTasks.transformerMarkov($0) }
 
         init(_ context: RunContext) {
@@ -418,7 +423,7 @@ extension FloraPaper {
 
     /// c1, c2: LoRA against compressed SGD with the same projection; the rank of ΔW with a fixed
     /// and a resampled projection.
-    static func dynamics(_ context: RunContext, into e: inout Evidence) throws -> [ReportBlock] {
+    static func dynamics(_ context: RunContext, steps: (lora: Int, rank: Int), into e: inout Evidence) throws -> [ReportBlock] {
         let data = try StandardTasks.digits(context)
         var seeds = context.rng("c1", "projection")
         let source = RandomProjectionSource(seed: seeds.next(), path: ["flora", "c1"])
@@ -427,24 +432,24 @@ extension FloraPaper {
         }
         var rows: [[String]] = []
         for lr: Float in [0.01, 0.1] {
-            let lora = weightChanges(data, context, steps: 50) { LoRAOnWeights($0, learningRate: lr, rank: rank, source: source) }
-            let compressed = weightChanges(data, context, steps: 50, flora(lr: lr, resample: nil))
+            let lora = weightChanges(data, context, steps: steps.lora) { LoRAOnWeights($0, learningRate: lr, rank: rank, source: source) }
+            let compressed = weightChanges(data, context, steps: steps.lora, flora(lr: lr, resample: nil))
             let cosines = zip(lora, compressed).map { cosine($0, $1) }
             let key = lr == 0.01 ? "c1.cosine_min" : "diagnostic.c1.cosine_min_lr0.1"
             e.record(key, cosines.min()!, absoluteTolerance: 1e-4, relativeTolerance: 0)
             rows.append(["\(lr)"] + cosines.map { Format.compact($0, 5) } + ["\(numericalRank(lora[1]))"])
         }
-        let fixed = weightChanges(data, context, steps: 100, flora(lr: 0.1, resample: nil))[1]
-        let resampled = weightChanges(data, context, steps: 100, flora(lr: 0.1, resample: 10))[1]
+        let fixed = weightChanges(data, context, steps: steps.rank, flora(lr: 0.1, resample: nil))[1]
+        let resampled = weightChanges(data, context, steps: steps.rank, flora(lr: 0.1, resample: 10))[1]
         let (rankFixed, rankResampled) = (numericalRank(fixed), numericalRank(resampled))
         e.record("c2.rank_fixed", Double(rankFixed), absoluteTolerance: 0, relativeTolerance: 0)
         e.record("c2.rank_resampled", Double(rankResampled), absoluteTolerance: 0, relativeTolerance: 0)
         return [
             .text("### c1: LoRA moves like compressed SGD"),
-            .table(Table(caption: "Cosine between LoRA's ΔW (A random, B = 0, both trained by SGD) and Flora's compressed-SGD ΔW with the same projection, after 50 steps; the last column is the rank of LoRA's ΔW on the hidden matrix.",
+            .table(Table(caption: "Cosine between LoRA's ΔW (A random, B = 0, both trained by SGD) and Flora's compressed-SGD ΔW with the same projection, after \(steps.lora) steps; the last column is the rank of LoRA's ΔW on the hidden matrix.",
                          headers: ["η", "cos, 64×128", "cos, 128×128", "cos, 128×10", "rank of LoRA's ΔW (128×128)"], rows: rows)),
             .text("### c2: rank of the accumulated update"),
-            .text("After 100 compressed-SGD steps (η = 0.1, r = 8) the 128×128 hidden matrix has moved by a matrix of numerical rank **\(rankFixed)** with a fixed projection and **\(rankResampled)** with the projection resampled every 10 steps."),
+            .text("After \(steps.rank) compressed-SGD steps (η = 0.1, r = 8) the 128×128 hidden matrix has moved by a matrix of numerical rank **\(rankFixed)** with a fixed projection and **\(rankResampled)** with the projection resampled every 10 steps."),
         ]
     }
 
@@ -502,7 +507,7 @@ extension FloraPaper {
                                         ("loss_flora_momentum_minus_adamw", n.flora, n.adamW)] {
             t.result.recordDifference("\(Self.task).\(key)", method: method, baseline: baseline, metric: Self.judged, tolerance: 0.02, into: &e)
         }
-        var results = try Self.dynamics(context, into: &e)
+        var results = try Self.dynamics(context, steps: s.dynamicsSteps, into: &e)
         results += Self.memory(context, into: &e, arms: arms, microBatches: s.microBatches)
         results.append(.text("### c4: training the tiny transformer"))
         results += t.blocks(judged: Self.judged, metrics: [Self.judged, "test loss"],
