@@ -374,7 +374,7 @@ extension FloraPaper {
     static func arms(kappa: Int, microBatches: Int) -> [OptimizerArm] {
         let n = names, momentum = RandomProjectionSource(seed: 0, path: ["flora", "momentum"])
         let accumulation = RandomProjectionSource(seed: 0, path: ["flora", "accumulation"])
-        func adafactor(_ p: [Parameter], _ h: Hyperparameters, rank: Int?) -> ChainedOptimizer {
+        @Sendable func adafactor(_ p: [Parameter], _ h: Hyperparameters, rank: Int?) -> ChainedOptimizer {
             optimizer(p, learningRate: .constant(Float(h.learningRate)), rank: rank, kappa: kappa, source: momentum)
         }
         return [
