@@ -147,8 +147,9 @@ final class FloraTests: XCTestCase {
         let context = RunContext(seed: 0, scale: .quick, slug: "flora")
         var settings = FloraPaper.Settings(context)
         settings.kappa = 2
-        settings.dynamicsSteps = (lora: 5, rank: 20)
-        settings.task = { StandardTasks.transformerMarkov($0, steps: 8) }
+        settings.learningRates = [1e-2]
+        settings.dynamicsSteps = (lora: 3, rank: 20)
+        settings.task = { StandardTasks.transformerMarkov($0, steps: 4) }
         let first = try paper.run(context, settings: settings)
         for claim in paper.claims { XCTAssertFalse(claim.decide(first.evidence).measured.isEmpty, claim.id) }
         XCTAssertEqual(first.evidence["c3a.momentum_ratio_blocks"], 0.25)
