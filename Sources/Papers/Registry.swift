@@ -27,6 +27,7 @@ public let registry: [any Paper] = [
     APOLLOPaper(),                 // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
     FRUGALPaper(),                 // MemoryEfficient
+    FloraPaper(),                  // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     GradNormLoRPPaper(),           // MemoryEfficient
