@@ -101,7 +101,7 @@ final class COAPTests: XCTestCase {
         XCTAssertEqual(b.adamW, 1008)
         XCTAssertEqual(b.coap, 800)
         let e = COAPPaper.llamaStateBytes(hidden: 4, mlp: 8, layers: 1, vocabulary: 10, rank: 2, eightBit: true)
-        XCTAssertEqual(e.coap, 4 * (2 * 12 + 16) + 3 * (2 * 20 + 16) + 2 * (92 + 4))
+        XCTAssertEqual(e.coap, 160 + 168 + 192)   // attention 4 × (2·(8 + 4) + 16), MLP 3 × (2·(16 + 4) + 16), other 2·(92 + 4)
     }
 
     /// Each rule's branches on synthetic evidence.
