@@ -139,6 +139,7 @@ final class COAPTests: XCTestCase {
         XCTAssertEqual(run.evidence["coap.state_bytes"], run.evidence["galore.state_bytes"])
         XCTAssertLessThan(run.evidence["8bit_coap.state_bytes"], run.evidence["coap.state_bytes"])
         XCTAssertGreaterThan(run.evidence["diagnostic.coap.mean_relative_move"], 0)
+        for arm in ["adamw", "galore", "random_projection", "coap", "8bit_coap"] { XCTAssertTrue(run.evidence["\(arm).test_loss"].isFinite, arm) }
         XCTAssertNotNil(Papers.paper(slug: "coap"))
     }
 
