@@ -21,4 +21,4 @@ plot "validation-loss.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4
      "validation-loss.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "COAP", \
      "validation-loss.dat" index 4 using 1:3:4 with filledcurves lc rgb "#9467bd" notitle, \
      "validation-loss.dat" index 4 using 1:2 with lines lw 2 lc rgb "#9467bd" title "8-bit COAP", \
-     1.2188881616003704 with lines dt 2 lw 1.5 lc rgb "black" title "optimal loss"
+     1.2126960533940103 with lines dt 2 lw 1.5 lc rgb "black" title "optimal loss"
