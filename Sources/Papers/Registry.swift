@@ -27,8 +27,8 @@ public let registry: [any Paper] = [
     APOLLOPaper(),                 // MemoryEfficient
     COAPPaper(),                   // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
-    FRUGALPaper(),                 // MemoryEfficient
     FloraPaper(),                  // MemoryEfficient
+    FRUGALPaper(),                 // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
     GradNormLoRPPaper(),           // MemoryEfficient
