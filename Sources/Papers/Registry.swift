@@ -25,6 +25,7 @@ public let registry: [any Paper] = [
     UDoGPaper(),                   // AdaptiveMethods
     Adam8bitPaper(),               // MemoryEfficient
     APOLLOPaper(),                 // MemoryEfficient
+    DCTLowRankProjection(),        // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
     GaLore(),                      // MemoryEfficient
     GaLorePlus(),                  // MemoryEfficient
