@@ -29,7 +29,7 @@ final class DCTBasisTests: XCTestCase {
         for (a, b) in zip(q.data, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         // A constant signal has only the DC coefficient: Q·1 = (√n, 0, …).
         let dc = matmul(DCTBasis.matrix(8), Tensor(shape: [8, 1], repeating: 1))
-        XCTAssertEqual(dc.data[0], 8.0.squareRoot(), accuracy: 1e-5)
+        XCTAssertEqual(dc.data[0], Float(8.0.squareRoot()), accuracy: 1e-5)
         for x in dc.data.dropFirst() { XCTAssertEqual(x, 0, accuracy: 1e-5) }
     }
 

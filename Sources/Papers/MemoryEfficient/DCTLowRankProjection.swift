@@ -352,7 +352,7 @@ extension DCTLowRankProjection {
         var e = Evidence()
         let q = Self.projectionQuality(context, seeds: s.qualitySeeds, steps: s.qualitySteps, every: s.qualityEvery)
         e.record(interval: "c1a.captured_ratio_dct", Summary(q.dct), tolerance: 1e-4)
-        e.record(interval: "c1b.captured_ratio_dct_minus_random", Summary.pairedDifferences(q.dct, q.random), tolerance: 1e-4)
+        e.record(interval: "c1b.captured_ratio_dct_minus_random", Statistics.pairedDifferences(q.dct, q.random), tolerance: 1e-4)
 
         let shapes = Self.blockShapes().map { ($0.rows, $0.columns) }
         typealias L = GaLore.Llama7B
