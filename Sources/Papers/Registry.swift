@@ -26,6 +26,7 @@ public let registry: [any Paper] = [
     Adam8bitPaper(),               // MemoryEfficient
     APOLLOPaper(),                 // MemoryEfficient
     COAPPaper(),                   // MemoryEfficient
+    DCTLowRankProjection(),        // MemoryEfficient
     FiraPaper(),                   // MemoryEfficient
     FloraPaper(),                  // MemoryEfficient
     FRUGALPaper(),                 // MemoryEfficient

@@ -1,0 +1,23 @@
+# transformer (Markov): training loss
+# Re-plot with `gnuplot c3-transformer.gp` in this folder; the data is in c3-transformer.dat.
+set encoding utf8
+set terminal svg size 720,450 fixed font "sans,12" noenhanced background rgb "white"
+set output "c3-transformer.svg"
+set title "transformer (Markov): training loss"
+set xlabel "step"
+set ylabel "training loss"
+set grid
+set autoscale xfix
+set offsets graph 0.02, graph 0.02, 0, 0
+set key below
+set style fill transparent solid 0.2 noborder
+set logscale y 10
+set format y "%g"
+plot "c3-transformer.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" notitle, \
+     "c3-transformer.dat" index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "AdamW", \
+     "c3-transformer.dat" index 1 using 1:3:4 with filledcurves lc rgb "#ff7f0e" notitle, \
+     "c3-transformer.dat" index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "GaLore (SVD)", \
+     "c3-transformer.dat" index 2 using 1:3:4 with filledcurves lc rgb "#2ca02c" notitle, \
+     "c3-transformer.dat" index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "DCT selection", \
+     "c3-transformer.dat" index 3 using 1:3:4 with filledcurves lc rgb "#d62728" notitle, \
+     "c3-transformer.dat" index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "random-basis selection"
