@@ -48,8 +48,8 @@ public enum MatrixRoots {
     }
 
     /// The symmetric matrix function `V f(Λ) Vᵀ` of the symmetric `n × n` matrix `a`, computed in
-    /// Double from its eigendecomposition (only the lower triangle's symmetric part is used:
-    /// `a` is symmetrised first, so rounding asymmetry of accumulated statistics does not matter).
+    /// Double from its eigendecomposition. `a` is symmetrised first (`(A + Aᵀ)/2`), so rounding
+    /// asymmetry of accumulated statistics does not matter.
     ///
     /// - Parameter f: the function of one eigenvalue, given the largest eigenvalue as well.
     public static func spectralFunction(_ a: Tensor<Double>, _ f: (_ lambda: Double, _ largest: Double) -> Double) throws -> Tensor<Double> {
