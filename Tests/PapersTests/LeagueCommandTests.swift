@@ -23,7 +23,7 @@ final class LeagueCommandTests: XCTestCase {
         environment.leagueEntries = LeagueRegistry.baselines
         let out = ["--out", folder.path, "--scale", "quick"]
         XCTAssertEqual(Reproduce.invoke(["league", "--only", "adma"] + out, environment: environment), 2)
-        XCTAssertEqual(cli.stderr, ["reproduce: unknown optimizer 'adma' in --only; did you mean adam, adamw? (accepted: sgd, sgd-nesterov, adagrad, rmsprop, adam, adamw)"])
+        XCTAssertEqual(cli.stderr, ["reproduce: unknown optimizer 'adma' in --only; did you mean adam, adamw? (accepted: sgd, sgd-nesterov, adagrad, rmsprop, adam, adamw, shampoo, scalable-shampoo)"])
         XCTAssertEqual(Reproduce.invoke(["league", "--tasks", "mnist"] + out, environment: cli.environment.with(environment.leagueEntries)), 2)
         XCTAssertTrue(cli.stderr.first?.hasPrefix("reproduce: unknown task 'mnist' in --tasks") == true, "\(cli.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path))

@@ -67,6 +67,8 @@ public enum LeagueRegistry {
         OptimizerArm("rmsprop") { p, h in ChainedOptimizer.rmsprop(p, learningRate: .constant(Float(h.learningRate))) },
         OptimizerArm("adam") { p, h in ChainedOptimizer.adam(p, learningRate: .constant(Float(h.learningRate))) },
         OptimizerArm("adamw") { p, h in ChainedOptimizer.adamW(p, learningRate: .constant(Float(h.learningRate))) },
+        OptimizerArm("shampoo") { p, h in ChainedOptimizer(p, transforms: [ScaleByShampoo()], learningRate: .constant(Float(h.learningRate))) },
+        OptimizerArm("scalable-shampoo") { p, h in ChainedOptimizer(p, transforms: [ScaleByScalableShampoo()], learningRate: .constant(Float(h.learningRate))) },
     ].map { LeagueEntry($0, source: "harness") }
 
     /// The tasks, each with its target fixed before the league first ran: about where a well-tuned

@@ -108,7 +108,7 @@ extension ChainedOptimizer {
 public typealias TraceOptimizerFactory = (_ hyperparameters: TraceHyperparameters, _ parameters: [Parameter]) throws -> any Optimizer
 
 /// The harness baselines by project name, with torch.optim's keywords and defaults (Muon: see
-/// ``Muon/traceFactory``).
+/// ``Muon/traceFactory``; Shampoo and Scalable Shampoo: ``ShampooTrace``).
 /// `Papers.traceOptimizers` extends this table with paper-specific optimizers.
 public let baselineTraceOptimizers: [String: TraceOptimizerFactory] = [
     "sgd": { h, params in
@@ -156,4 +156,6 @@ public let baselineTraceOptimizers: [String: TraceOptimizerFactory] = [
                                       amsgrad: try h.bool("amsgrad", default: false))
     },
     "muon": Muon.traceFactory,
+    "shampoo": ShampooTrace.shampoo,
+    "scalable-shampoo": ShampooTrace.scalableShampoo,
 ]
