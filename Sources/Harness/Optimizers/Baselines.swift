@@ -156,4 +156,5 @@ public let baselineTraceOptimizers: [String: TraceOptimizerFactory] = [
                                       amsgrad: try h.bool("amsgrad", default: false))
     },
     "muon": Muon.traceFactory,
+    "sophia": Sophia.traceFactory,
 ]
