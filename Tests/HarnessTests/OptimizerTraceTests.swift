@@ -92,7 +92,7 @@ final class OptimizerTraceTests: XCTestCase {
     func testUnknownOptimizerListsAcceptedNames() {
         let e = error(replacing: "\"name\": \"sgd\"", with: "\"name\": \"adamax\"", run: true)
         XCTAssertEqual(e?.description,
-                       "unknown optimizer 'adamax' in field 'optimizer.name'; accepted: adagrad, adam, adamw, muon, rmsprop, scalable-shampoo, sgd, shampoo")
+                       "unknown optimizer 'adamax' in field 'optimizer.name'; accepted: adagrad, adam, adamw, muon, rmsprop, scalable-shampoo, sgd, shampoo, sophia")
     }
 
     func testUnknownHyperparameterListsAcceptedNames() {

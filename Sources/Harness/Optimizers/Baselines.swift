@@ -158,4 +158,5 @@ public let baselineTraceOptimizers: [String: TraceOptimizerFactory] = [
     "muon": Muon.traceFactory,
     "shampoo": ShampooTrace.shampoo,
     "scalable-shampoo": ShampooTrace.scalableShampoo,
+    "sophia": Sophia.traceFactory,
 ]

@@ -121,6 +121,10 @@ public struct TraceHyperparameters {
     /// Each tensor's `group` (per-tensor options), in the order of the problem's `params`;
     /// ``TraceProblem/run(optimizers:)`` fills it from the problem.
     public let groups: [[String: HyperparameterValue]]
+    /// The problem's exact Hessian diagonal at the parameters' current values (one tensor per
+    /// parameter), for optimizers that precondition with it (`sophia`, as the goldens recorded
+    /// it with `hessian_source: exact`); ``TraceProblem/run(optimizers:)`` sets it.
+    public var hessianDiagonal: (([Parameter]) -> [Tensor<Float>])?
     public init(optimizer: String, values: [String: HyperparameterValue], groups: [[String: HyperparameterValue]] = []) {
         self.optimizer = optimizer
         self.values = values
@@ -478,14 +482,38 @@ public struct TraceProblem {
         }
     }
 
+    /// The diagonal of the objective's Hessian at the parameters' current values, one tensor per
+    /// parameter, in Float32: for least squares `(AᵀA)ᵣᵣ / n` at every column of row r; for
+    /// Rosenbrock `∂²f/∂x² = 2 − 4b(y − x²) + 8bx²` and `∂²f/∂y² = 2b`.
+    public func hessianDiagonal(_ parameters: [Parameter]) -> [Tensor<Float>] {
+        switch objective {
+        case let .rosenbrock(_, b):
+            let p = parameters[0]
+            let x = p.value.data[0], y = p.value.data[1]
+            return [Tensor(shape: p.value.shape, data: [2 - 4 * b * (y - x * x) + 8 * b * (x * x), 2 * b])]
+        case .leastSquares:
+            return zip(tensors, parameters).map { spec, p in
+                let a = spec.a!, m = a.shape[0], rows = spec.shape[0], columns = spec.shape.count == 2 ? spec.shape[1] : 1
+                var out = Tensor<Float>.zeros(p.value.shape)
+                for r in 0..<rows {
+                    var total: Float = 0
+                    for i in 0..<m { total += a.data[i * rows + r] * a.data[i * rows + r] }
+                    for c in 0..<columns { out.data[r * columns + c] = total / spec.n }
+                }
+                return out
+            }
+        }
+    }
+
     /// Runs the optimizer named in the problem, found in `optimizers`, for ``steps`` steps.
     public func run(optimizers: [String: TraceOptimizerFactory]) throws -> TraceResult {
         guard let factory = optimizers[optimizerName] else {
             throw TraceError.unknownOptimizer(optimizerName, accepted: Array(optimizers.keys))
         }
         let parameters = makeParameters()
-        let h = TraceHyperparameters(optimizer: hyperparameters.optimizer, values: hyperparameters.values,
+        var h = TraceHyperparameters(optimizer: hyperparameters.optimizer, values: hyperparameters.values,
                                      groups: tensors.map(\.group))
+        h.hessianDiagonal = { self.hessianDiagonal($0) }
         let optimizer = try factory(h, parameters)
         var losses = [evaluate(parameters, gradient: false)]
         var params = [parameters.map(\.value.data)]
