@@ -31,7 +31,7 @@ extension Tape {
             y.data.withUnsafeMutableBufferPointer { yy in softmaxRows(xx, yy, rows: rows, n: n) }
         }
         let out = y
-        return record(out, input: x) { tape, g in
+        let result = record(out, input: x) { tape, g in
             var dx = g
             dx.data.withUnsafeMutableBufferPointer { d in
                 out.data.withUnsafeBufferPointer { yy in
@@ -45,6 +45,8 @@ extension Tape {
             }
             tape.accumulate(x, dx)
         }
+        secondOrder?.softmax(result, x)
+        return result
     }
 
     /// Log-softmax over the last axis, `x - logsumexp(x)`. Pullback: `dx = dy - softmax ⊙ Σ dy`.
@@ -63,7 +65,7 @@ extension Tape {
             }
         }
         let out = y
-        return record(out, input: x) { tape, g in
+        let result = record(out, input: x) { tape, g in
             var dx = g
             dx.data.withUnsafeMutableBufferPointer { d in
                 out.data.withUnsafeBufferPointer { yy in
@@ -77,6 +79,8 @@ extension Tape {
             }
             tape.accumulate(x, dx)
         }
+        secondOrder?.logSoftmax(result, x)
+        return result
     }
 
     /// Softmax probabilities and per-row losses `logsumexp(z) - z[label]` of `[rows, classes]` logits.
@@ -113,7 +117,7 @@ extension Tape {
         var total: S = 0
         for r in 0..<rows { total += losses[r] * (weights?[r] ?? 1) }
         let invRows = 1 / S(rows)
-        return record(Tensor(scalar: total * invRows), input: logits) { tape, g in
+        let result = record(Tensor(scalar: total * invRows), input: logits) { tape, g in
             let g0 = g.data[0] * invRows
             var dz = p
             dz.data.withUnsafeMutableBufferPointer { d in
@@ -126,13 +130,16 @@ extension Tape {
             }
             tape.accumulate(logits, dz)
         }
+        secondOrder?.crossEntropy(result, logits, probabilities: p, labels: labels,
+                                  scales: (0..<rows).map { (weights?[$0] ?? 1) * invRows })
+        return result
     }
 
     /// Per-example softmax cross-entropy: a `[batch]` vector of `logsumexp(zᵢ) - zᵢ[labelᵢ]`.
     public func crossEntropyPerExample(_ logits: Variable<S>, labels: [Int]) -> Variable<S> {
         let (p, losses) = crossEntropyForward(logits, labels)
         let rows = logits.shape[0], n = logits.shape[1]
-        return record(Tensor(shape: [rows], data: losses), input: logits) { tape, g in
+        let result = record(Tensor(shape: [rows], data: losses), input: logits) { tape, g in
             var dz = p
             dz.data.withUnsafeMutableBufferPointer { d in
                 for r in 0..<rows {
@@ -144,6 +151,8 @@ extension Tape {
             }
             tape.accumulate(logits, dz)
         }
+        secondOrder?.crossEntropy(result, logits, probabilities: p, labels: labels, scales: nil)
+        return result
     }
 
     /// Mean squared error `Σ (p - t)² / count` over all elements (PyTorch's `F.mse_loss`).
@@ -151,11 +160,13 @@ extension Tape {
         precondition(prediction.value.count == target.value.count, "mse: \(prediction.shape) vs \(target.shape)")
         let diff = prediction.value - target.value.reshaped(prediction.shape)
         let n = S(diff.count)
-        return record(Tensor(scalar: diff.squaredNorm() / n), inputs: [prediction, target]) { tape, g in
+        let result = record(Tensor(scalar: diff.squaredNorm() / n), inputs: [prediction, target]) { tape, g in
             let d = (2 * g.data[0] / n) * diff
             if tape.needsGradient(prediction) { tape.accumulate(prediction, d) }
             if tape.needsGradient(target) { tape.accumulate(target, -1 * d) }
         }
+        secondOrder?.meanSquaredError(result, prediction, target, difference: diff)
+        return result
     }
 
     /// Mean squared error against a constant target.

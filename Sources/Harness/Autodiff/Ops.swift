@@ -15,7 +15,7 @@ extension Tape {
     /// transpose), and each is one `gemm` that accumulates into the gradient buffer.
     public func matmul(_ a: Variable<S>, _ b: Variable<S>, transposeA: Bool = false, transposeB: Bool = false) -> Variable<S> {
         let out = Harness.matmul(a.value, b.value, transposeA: transposeA, transposeB: transposeB)
-        return record(out, inputs: [a, b]) { tape, g in
+        let result = record(out, inputs: [a, b]) { tape, g in
             if tape.needsGradient(a) {
                 let bv = b.value
                 tape.accumulate(a) { ga, overwrite in
@@ -39,6 +39,8 @@ extension Tape {
                 }
             }
         }
+        secondOrder?.matmul(result, a, b, transposeA: transposeA, transposeB: transposeB)
+        return result
     }
 
     // MARK: Elementwise arithmetic
@@ -46,33 +48,41 @@ extension Tape {
     /// `a + b`, same shapes.
     public func add(_ a: Variable<S>, _ b: Variable<S>) -> Variable<S> {
         precondition(a.shape == b.shape, "add: \(a.shape) vs \(b.shape)")
-        return record(a.value + b.value, inputs: [a, b]) { tape, g in
+        let result = record(a.value + b.value, inputs: [a, b]) { tape, g in
             tape.accumulate(a, g)
             tape.accumulate(b, g)
         }
+        secondOrder?.sum(result, a, b, scaledBy: 1)
+        return result
     }
 
     /// `a - b`, same shapes.
     public func sub(_ a: Variable<S>, _ b: Variable<S>) -> Variable<S> {
         precondition(a.shape == b.shape, "sub: \(a.shape) vs \(b.shape)")
-        return record(a.value - b.value, inputs: [a, b]) { tape, g in
+        let result = record(a.value - b.value, inputs: [a, b]) { tape, g in
             tape.accumulate(a, g)
             if tape.needsGradient(b) { tape.accumulate(b, -1 * g) }
         }
+        secondOrder?.sum(result, a, b, scaledBy: -1)
+        return result
     }
 
     /// `a ⊙ b` (elementwise product), same shapes.
     public func mul(_ a: Variable<S>, _ b: Variable<S>) -> Variable<S> {
         precondition(a.shape == b.shape, "mul: \(a.shape) vs \(b.shape)")
-        return record(a.value * b.value, inputs: [a, b]) { tape, g in
+        let result = record(a.value * b.value, inputs: [a, b]) { tape, g in
             if tape.needsGradient(a) { tape.accumulate(a, g * b.value) }
             if tape.needsGradient(b) { tape.accumulate(b, g * a.value) }
         }
+        secondOrder?.mul(result, a, b)
+        return result
     }
 
     /// `c * x` for a constant `c`.
     public func scale(_ x: Variable<S>, by c: S) -> Variable<S> {
-        record(c * x.value, input: x) { tape, g in tape.accumulate(x, c * g) }
+        let result = record(c * x.value, input: x) { tape, g in tape.accumulate(x, c * g) }
+        secondOrder?.linear(result, x) { c * $0 }
+        return result
     }
 
     /// `x + bias`, where `bias` has the length of `x`'s last axis and is broadcast over all
@@ -91,7 +101,7 @@ extension Tape {
                 }
             }
         }
-        return record(Tensor(shape: x.shape, data: out), inputs: [x, bias]) { tape, g in
+        let result = record(Tensor(shape: x.shape, data: out), inputs: [x, bias]) { tape, g in
             tape.accumulate(x, g)
             if tape.needsGradient(bias) {
                 tape.accumulate(bias) { gb, overwrite in
@@ -109,6 +119,8 @@ extension Tape {
                 }
             }
         }
+        secondOrder?.addBias(result, x, bias)
+        return result
     }
 
     // MARK: Reductions
@@ -116,17 +128,21 @@ extension Tape {
     /// The sum of all elements, as a scalar of shape `[]`.
     public func sum(_ x: Variable<S>) -> Variable<S> {
         let shape = x.shape
-        return record(Tensor(scalar: x.value.sum()), input: x) { tape, g in
+        let result = record(Tensor(scalar: x.value.sum()), input: x) { tape, g in
             tape.accumulate(x, Tensor(shape: shape, repeating: g.data[0]))
         }
+        secondOrder?.linear(result, x) { Tensor(scalar: $0.sum()) }
+        return result
     }
 
     /// The mean of all elements, as a scalar of shape `[]`.
     public func mean(_ x: Variable<S>) -> Variable<S> {
         let shape = x.shape, n = S(x.value.count)
-        return record(Tensor(scalar: x.value.sum() / n), input: x) { tape, g in
+        let result = record(Tensor(scalar: x.value.sum() / n), input: x) { tape, g in
             tape.accumulate(x, Tensor(shape: shape, repeating: g.data[0] / n))
         }
+        secondOrder?.linear(result, x) { Tensor(scalar: $0.sum() / n) }
+        return result
     }
 
     // MARK: Shape
@@ -134,7 +150,9 @@ extension Tape {
     /// The same elements under a new shape with the same count.
     public func reshape(_ x: Variable<S>, _ shape: [Int]) -> Variable<S> {
         let old = x.shape
-        return record(x.value.reshaped(shape), input: x) { tape, g in tape.accumulate(x, g.reshaped(old)) }
+        let result = record(x.value.reshaped(shape), input: x) { tape, g in tape.accumulate(x, g.reshaped(old)) }
+        secondOrder?.linear(result, x) { $0.reshaped(shape) }
+        return result
     }
 
     /// `[N, d1, d2, ...]` to `[N, d1 * d2 * ...]`.
@@ -145,7 +163,9 @@ extension Tape {
 
     /// The transpose of a matrix (a copy; products should use `matmul`'s transpose flags instead).
     public func transpose(_ x: Variable<S>) -> Variable<S> {
-        record(x.value.transposed, input: x) { tape, g in tape.accumulate(x, g.transposed) }
+        let result = record(x.value.transposed, input: x) { tape, g in tape.accumulate(x, g.transposed) }
+        secondOrder?.linear(result, x) { $0.transposed }
+        return result
     }
 
     // MARK: Activations
@@ -153,9 +173,11 @@ extension Tape {
     /// `max(x, 0)`.
     public func relu(_ x: Variable<S>) -> Variable<S> {
         let y = Tensor(shape: x.shape, data: reluForward(x.value.data))
-        return record(y, input: x) { tape, g in
+        let result = record(y, input: x) { tape, g in
             tape.accumulate(x, Tensor(shape: g.shape, data: reluBackward(g.data, output: y.data)))
         }
+        secondOrder?.relu(result, x)
+        return result
     }
 
     /// GELU in its exact form, `x Φ(x) = x (1 + erf(x / √2)) / 2` (PyTorch's default, not the
@@ -189,7 +211,7 @@ extension Tape {
                 }
             }
         }
-        return record(Tensor(shape: x.shape, data: out), input: x) { tape, g in
+        let result = record(Tensor(shape: x.shape, data: out), input: x) { tape, g in
             let invSqrt2Pi: S = 1 / S.sqrt(2 * S.pi)
             var dx = [S](unsafeUninitializedCapacity: n) { _, count in count = n }   // every element written below
             g.data.withUnsafeBufferPointer { gg in
@@ -211,12 +233,14 @@ extension Tape {
             }
             tape.accumulate(x, Tensor(shape: x.shape, data: dx))
         }
+        secondOrder?.gelu(result, x, onePlusErf: onePlusErf)
+        return result
     }
 
     /// `tanh(x)`; derivative `1 - y²`.
     public func tanh(_ x: Variable<S>) -> Variable<S> {
         let y = x.value.map { S.tanh($0) }
-        return record(y, input: x) { tape, g in
+        let result = record(y, input: x) { tape, g in
             var dx = g
             dx.data.withUnsafeMutableBufferPointer { d in
                 y.data.withUnsafeBufferPointer { yy in
@@ -225,12 +249,14 @@ extension Tape {
             }
             tape.accumulate(x, dx)
         }
+        secondOrder?.tanh(result, x)
+        return result
     }
 
     /// The logistic function `1 / (1 + e⁻ˣ)`; derivative `y (1 - y)`.
     public func sigmoid(_ x: Variable<S>) -> Variable<S> {
         let y = x.value.map { v in v >= 0 ? 1 / (1 + S.exp(-v)) : S.exp(v) / (1 + S.exp(v)) }
-        return record(y, input: x) { tape, g in
+        let result = record(y, input: x) { tape, g in
             var dx = g
             dx.data.withUnsafeMutableBufferPointer { d in
                 y.data.withUnsafeBufferPointer { yy in
@@ -239,5 +265,7 @@ extension Tape {
             }
             tape.accumulate(x, dx)
         }
+        secondOrder?.sigmoid(result, x)
+        return result
     }
 }

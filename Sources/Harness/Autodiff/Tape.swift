@@ -64,6 +64,9 @@ public final class Tape<S: TensorScalar> {
     @usableFromInline var sinkWritten: [Int: Bool] = [:]
     /// Parameters bound by `parameter(_:)`, so binding one twice yields the same node.
     @usableFromInline var boundParameters: [ObjectIdentifier: Variable<S>] = [:]
+    /// The second-order rules of the ops recorded after ``recordSecondOrder()`` (in
+    /// `SecondOrder.swift`); nil, and never consulted, on the first-order path.
+    var secondOrder: SecondOrderRecord<S>? = nil
 
     /// When true, the first gradient contribution a backward sweep makes to a parameter replaces
     /// the parameter's `grad` instead of adding to it, and parameters the sweep does not reach get
