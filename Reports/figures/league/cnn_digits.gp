@@ -26,66 +26,70 @@ plot "cnn_digits.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" not
      "cnn_digits.dat" index 5 using 1:3:4 with filledcurves lc rgb "#8c564b" notitle, \
      "cnn_digits.dat" index 5 using 1:2 with lines lw 2 lc rgb "#8c564b" title "adamw", \
      "cnn_digits.dat" index 6 using 1:3:4 with filledcurves lc rgb "#e377c2" notitle, \
-     "cnn_digits.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "adabelief", \
+     "cnn_digits.dat" index 6 using 1:2 with lines lw 2 lc rgb "#e377c2" title "shampoo", \
      "cnn_digits.dat" index 7 using 1:3:4 with filledcurves lc rgb "#7f7f7f" notitle, \
-     "cnn_digits.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "adamax", \
+     "cnn_digits.dat" index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "scalable-shampoo", \
      "cnn_digits.dat" index 8 using 1:3:4 with filledcurves lc rgb "#bcbd22" notitle, \
-     "cnn_digits.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adan", \
+     "cnn_digits.dat" index 8 using 1:2 with lines lw 2 lc rgb "#bcbd22" title "adabelief", \
      "cnn_digits.dat" index 9 using 1:3:4 with filledcurves lc rgb "#17becf" notitle, \
-     "cnn_digits.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "diffgrad", \
+     "cnn_digits.dat" index 9 using 1:2 with lines lw 2 lc rgb "#17becf" title "adamax", \
      "cnn_digits.dat" index 10 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 2 notitle, \
-     "cnn_digits.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 2 title "optimistic-amsgrad", \
+     "cnn_digits.dat" index 10 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 2 title "adan", \
      "cnn_digits.dat" index 11 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 2 notitle, \
-     "cnn_digits.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 2 title "sgd-sai", \
+     "cnn_digits.dat" index 11 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 2 title "diffgrad", \
      "cnn_digits.dat" index 12 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 2 notitle, \
-     "cnn_digits.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 2 title "smb", \
+     "cnn_digits.dat" index 12 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 2 title "optimistic-amsgrad", \
      "cnn_digits.dat" index 13 using 1:3:4 with filledcurves lc rgb "#d62728" dt 2 notitle, \
-     "cnn_digits.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" dt 2 title "u-dog", \
+     "cnn_digits.dat" index 13 using 1:2 with lines lw 2 lc rgb "#d62728" dt 2 title "sgd-sai", \
      "cnn_digits.dat" index 14 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 2 notitle, \
-     "cnn_digits.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 2 title "dog", \
+     "cnn_digits.dat" index 14 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 2 title "smb", \
      "cnn_digits.dat" index 15 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 2 notitle, \
-     "cnn_digits.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "adam8bit", \
+     "cnn_digits.dat" index 15 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 2 title "u-dog", \
      "cnn_digits.dat" index 16 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 2 notitle, \
-     "cnn_digits.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "adamw8bit", \
+     "cnn_digits.dat" index 16 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 2 title "dog", \
      "cnn_digits.dat" index 17 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 2 notitle, \
-     "cnn_digits.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "lion8bit", \
+     "cnn_digits.dat" index 17 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 2 title "adam8bit", \
      "cnn_digits.dat" index 18 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 2 notitle, \
-     "cnn_digits.dat" index 18 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 2 title "apollo", \
+     "cnn_digits.dat" index 18 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 2 title "adamw8bit", \
      "cnn_digits.dat" index 19 using 1:3:4 with filledcurves lc rgb "#17becf" dt 2 notitle, \
-     "cnn_digits.dat" index 19 using 1:2 with lines lw 2 lc rgb "#17becf" dt 2 title "apollo-mini", \
+     "cnn_digits.dat" index 19 using 1:2 with lines lw 2 lc rgb "#17becf" dt 2 title "lion8bit", \
      "cnn_digits.dat" index 20 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 3 notitle, \
-     "cnn_digits.dat" index 20 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 3 title "coap", \
+     "cnn_digits.dat" index 20 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 3 title "apollo", \
      "cnn_digits.dat" index 21 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 3 notitle, \
-     "cnn_digits.dat" index 21 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 3 title "dct-adamw", \
+     "cnn_digits.dat" index 21 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 3 title "apollo-mini", \
      "cnn_digits.dat" index 22 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 3 notitle, \
-     "cnn_digits.dat" index 22 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 3 title "fira", \
+     "cnn_digits.dat" index 22 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 3 title "coap", \
      "cnn_digits.dat" index 23 using 1:3:4 with filledcurves lc rgb "#d62728" dt 3 notitle, \
-     "cnn_digits.dat" index 23 using 1:2 with lines lw 2 lc rgb "#d62728" dt 3 title "flora", \
+     "cnn_digits.dat" index 23 using 1:2 with lines lw 2 lc rgb "#d62728" dt 3 title "dct-adamw", \
      "cnn_digits.dat" index 24 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 3 notitle, \
-     "cnn_digits.dat" index 24 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 3 title "frugal", \
+     "cnn_digits.dat" index 24 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 3 title "fira", \
      "cnn_digits.dat" index 25 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 3 notitle, \
-     "cnn_digits.dat" index 25 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 3 title "galore-plus", \
+     "cnn_digits.dat" index 25 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 3 title "flora", \
      "cnn_digits.dat" index 26 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 3 notitle, \
-     "cnn_digits.dat" index 26 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 3 title "gradnormlorp", \
+     "cnn_digits.dat" index 26 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 3 title "frugal", \
      "cnn_digits.dat" index 27 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 3 notitle, \
-     "cnn_digits.dat" index 27 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 3 title "grass", \
+     "cnn_digits.dat" index 27 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 3 title "galore-plus", \
      "cnn_digits.dat" index 28 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 3 notitle, \
-     "cnn_digits.dat" index 28 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 3 title "loqt", \
+     "cnn_digits.dat" index 28 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 3 title "gradnormlorp", \
      "cnn_digits.dat" index 29 using 1:3:4 with filledcurves lc rgb "#17becf" dt 3 notitle, \
-     "cnn_digits.dat" index 29 using 1:2 with lines lw 2 lc rgb "#17becf" dt 3 title "online-subspace-descent", \
+     "cnn_digits.dat" index 29 using 1:2 with lines lw 2 lc rgb "#17becf" dt 3 title "grass", \
      "cnn_digits.dat" index 30 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 4 notitle, \
-     "cnn_digits.dat" index 30 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 4 title "adamw-sn", \
+     "cnn_digits.dat" index 30 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 4 title "loqt", \
      "cnn_digits.dat" index 31 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 4 notitle, \
-     "cnn_digits.dat" index 31 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 4 title "adamw-snsm", \
+     "cnn_digits.dat" index 31 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 4 title "online-subspace-descent", \
      "cnn_digits.dat" index 32 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 4 notitle, \
-     "cnn_digits.dat" index 32 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 4 title "sam", \
+     "cnn_digits.dat" index 32 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 4 title "adamw-sn", \
      "cnn_digits.dat" index 33 using 1:3:4 with filledcurves lc rgb "#d62728" dt 4 notitle, \
-     "cnn_digits.dat" index 33 using 1:2 with lines lw 2 lc rgb "#d62728" dt 4 title "muon", \
+     "cnn_digits.dat" index 33 using 1:2 with lines lw 2 lc rgb "#d62728" dt 4 title "adamw-snsm", \
      "cnn_digits.dat" index 34 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 4 notitle, \
-     "cnn_digits.dat" index 34 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 4 title "auon", \
+     "cnn_digits.dat" index 34 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 4 title "sam", \
      "cnn_digits.dat" index 35 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 4 notitle, \
-     "cnn_digits.dat" index 35 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 4 title "drop-muon", \
+     "cnn_digits.dat" index 35 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 4 title "muon", \
      "cnn_digits.dat" index 36 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 4 notitle, \
-     "cnn_digits.dat" index 36 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 4 title "lanton", \
+     "cnn_digits.dat" index 36 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 4 title "auon", \
      "cnn_digits.dat" index 37 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 4 notitle, \
-     "cnn_digits.dat" index 37 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 4 title "adagrad-norm"
+     "cnn_digits.dat" index 37 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 4 title "drop-muon", \
+     "cnn_digits.dat" index 38 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 4 notitle, \
+     "cnn_digits.dat" index 38 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 4 title "lanton", \
+     "cnn_digits.dat" index 39 using 1:3:4 with filledcurves lc rgb "#17becf" dt 4 notitle, \
+     "cnn_digits.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "adagrad-norm"
