@@ -46,6 +46,7 @@ public let registry: [any Paper] = [
     PeriLNPaper(),                 // Normalization
     PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
+    GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
