@@ -160,12 +160,12 @@ public struct HessianSpectrumPaper: Paper {
             let vars = parameters.map { tape.variable($0) }
             let l = Self.loss(tape, vars, x, labels)
             tape.backward(from: l)
-            return (l.value.scalar, vars.map { tape.gradient(of: $0) })
+            return (l.value.data[0], vars.map { tape.gradient(of: $0) })
         }
 
         func loss(_ x: Tensor<Double>, _ labels: [Int]) -> Double {
             let tape = Tape<Double>()
-            return Self.loss(tape, parameters.map { tape.constant($0) }, x, labels).value.scalar
+            return Self.loss(tape, parameters.map { tape.constant($0) }, x, labels).value.data[0]
         }
 
         /// The flat vector e_j split into one tensor per parameter.
@@ -379,8 +379,9 @@ public struct HessianSpectrumPaper: Paper {
         let everything = byClasses.flatMap { $0 } + byWidth.flatMap { $0 }
         var evidence = Evidence()
         evidence.record("c1a.bulk_share_min", everything.map(\.bulkShare).min()!, absoluteTolerance: 0.01, relativeTolerance: 0)
-        let tracking = byClasses.flatMap { $0 }.filter { $0.outliers == $0.classes || $0.outliers == $0.classes - 1 }.count
-        evidence.record("c1b.tracking_share", Double(tracking) / Double(byClasses.joined().count), absoluteTolerance: 0, relativeTolerance: 0)
+        let sweep: [Spectra] = byClasses.flatMap { $0 }
+        let tracking = sweep.filter { (r: Spectra) -> Bool in r.outliers == r.classes || r.outliers == r.classes - 1 }.count
+        evidence.record("c1b.tracking_share", Double(tracking) / Double(sweep.count), absoluteTolerance: 0, relativeTolerance: 0)
         let m = s.baseClasses - 1
         evidence.record(interval: "c2a.log_outlier_ratio",
                         Summary(seeds.map { log(byWidth.last![$0].topSum(m) / byWidth.first![$0].topSum(m)) }), tolerance: 0.02)
@@ -429,19 +430,19 @@ public struct HessianSpectrumPaper: Paper {
                  Format.compact(g.map(\.bulkShare).min()!, 3), Format.compact(Statistics.mean(g.map(\.bulkScale)), 3),
                  Format.compact(g.map(\.gaussNewtonGap).max()!, 3)]
             })
-        let rank = (1...Self.outlierSearch).map(Double.init)
+        func rank(_ xs: [Double]) -> [Double] { (0..<min(xs.count, Self.outlierSearch)).map { Double($0 + 1) } }
         func scree(_ xs: [Double]) -> [Double] { xs.prefix(Self.outlierSearch).map { max($0, 1e-12) } }
         let byK = Figure(
             name: "scree-classes", title: "Top Hessian eigenvalues for k classes (h = \(s.baseHidden), seed 0)",
             xLabel: "rank i", yLabel: "λ_i", series: byClasses.flatMap { g in
-                [Series("Hessian, k = \(g[0].classes)", x: rank, y: scree(g[0].hessian), style: .linespoints),
-                 Series("Gauss–Newton, k = \(g[0].classes)", x: rank, y: scree(g[0].gaussNewton), style: .points)]
+                [Series("Hessian, k = \(g[0].classes)", x: rank(g[0].hessian), y: scree(g[0].hessian), style: .linespoints),
+                 Series("Gauss–Newton, k = \(g[0].classes)", x: rank(g[0].gaussNewton), y: scree(g[0].gaussNewton), style: .points)]
             }, logY: true,
             caption: "The outliers stand above a gap; the Gauss–Newton eigenvalues (points) sit on the Hessian's outliers and fall away in the bulk.")
         let byH = Figure(
             name: "scree-widths", title: "Top Hessian eigenvalues for widths h (k = \(s.baseClasses), seed 0)",
             xLabel: "rank i", yLabel: "λ_i", series: byWidth.map { g in
-                Series("h = \(g[0].hidden) (P = \(g[0].parameters))", x: rank, y: scree(g[0].hessian), style: .linespoints)
+                Series("h = \(g[0].hidden) (P = \(g[0].parameters))", x: rank(g[0].hessian), y: scree(g[0].hessian), style: .linespoints)
             }, logY: true,
             caption: "Same data, growing width: the claim is that the top k − 1 stay where they are.")
         let t = (0..<s.linePoints).map { Double($0) / Double(s.linePoints - 1) }
