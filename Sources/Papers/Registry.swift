@@ -57,6 +57,7 @@ public let registry: [any Paper] = [
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
+    HessianSpectrumPaper(),        // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
