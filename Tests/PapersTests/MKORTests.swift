@@ -122,7 +122,7 @@ final class MKORTests: XCTestCase {
         settings.hybridTask = { _ in tiny("mlp_mnist1d") }
         let first = try paper.run(context, settings: settings)
         for claim in paper.claims { XCTAssertFalse(claim.decide(first.evidence).measured.isEmpty, claim.id) }
-        XCTAssertEqual(first.evidence["c1.flops_slope.mkor"], 2, accuracy: 0.1)
+        XCTAssertEqual(first.evidence["c1.flops_slope.mkor"], 2, accuracy: 0.15)
         XCTAssertGreaterThan(first.evidence["c1.flops_slope.kfac"], 2.5)
         XCTAssertTrue(first.evidence.metrics.allSatisfy { $0.value.isFinite }, "ledgers need finite metrics")
         let second = try paper.run(context, settings: settings)

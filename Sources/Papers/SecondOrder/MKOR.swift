@@ -313,19 +313,21 @@ extension MKORPaper {
     static let firstOrderNames = ["SGD+momentum", "Adam"]
 
     static let arms: [OptimizerArm] = [
-        OptimizerArm("MKOR") { p, h in mkor(p, h.learningRate) },
-        OptimizerArm("K-FAC") { p, h in kfac(p, h.learningRate) },
+        OptimizerArm("MKOR") { p, h in MKORPaper.mkor(p, h.learningRate) },
+        OptimizerArm("K-FAC") { p, h in MKORPaper.kfac(p, h.learningRate) },
         OptimizerArm("SGD+momentum") { p, h in ChainedOptimizer.sgd(p, learningRate: .constant(Float(h.learningRate)), momentum: 0.9) },
         OptimizerArm("Adam") { p, h in ChainedOptimizer.adam(p, learningRate: .constant(Float(h.learningRate))) },
     ]
 
-    static let hybridArm = OptimizerArm("MKOR-H") { p, h in MKORHybrid(mkor(p, h.learningRate)) }
+    static let hybridArm = OptimizerArm("MKOR-H") { p, h in MKORHybrid(MKORPaper.mkor(p, h.learningRate)) }
+
+    /// The MKOR-H optimizer a run built, read back after the run (one box per run, used by one thread).
+    final class HybridBox: @unchecked Sendable { var hybrid: MKORHybrid? }
 
     /// `task` with each MKOR-H run's first-order fraction (steps after the switch / all steps) recorded.
     static func recordingSwitch(_ task: StandardTask) -> StandardTask {
         StandardTask(key: task.key, label: task.label, setup: task.setup) { trial, make in
-            final class Box: @unchecked Sendable { var hybrid: MKORHybrid? }
-            let box = Box()
+            let box = HybridBox()
             var record = task.train(trial) { p, h in
                 let optimizer = make(p, h)
                 box.hybrid = optimizer as? MKORHybrid
@@ -350,7 +352,7 @@ extension MKORPaper {
 
         // c1: counted FLOPs of one factor update against the width, and per step on the MNIST-1D MLP.
         let counts = settings.widths.map { Self.factorUpdateFlops(width: $0) }
-        let slopes = (mkor: Self.logLogSlope(settings.widths, counts.map(\.mkor)), kfac: Self.logLogSlope(settings.widths, counts.map(\.kfac)))
+        let slopes = (mkor: Self.logLogSlope(settings.widths, counts.map { $0.mkor }), kfac: Self.logLogSlope(settings.widths, counts.map { $0.kfac }))
         evidence.record("c1.flops_slope.mkor", slopes.mkor, absoluteTolerance: 0, relativeTolerance: 0)
         evidence.record("c1.flops_slope.kfac", slopes.kfac, absoluteTolerance: 0, relativeTolerance: 0)
         let perStep = Self.perStepFlops(context, steps: settings.countSteps)
