@@ -58,6 +58,7 @@ public let registry: [any Paper] = [
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
     HessianSpectrumPaper(),        // SecondOrder
+    MKORPaper(),                   // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.

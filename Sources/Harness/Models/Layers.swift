@@ -174,6 +174,7 @@ public final class Linear: Layer {
             y = tape.add(y, tape.scale(up, by: lora.scale))
         }
         if let b = bias { y = tape.addBias(y, tape.parameter(b, frozen: isFrozen)) }
+        if let statistics = weight.layerStatistics { y = statistics.record(tape, input: x, output: y, bias: bias) }
         return y
     }
 }

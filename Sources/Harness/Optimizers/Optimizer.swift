@@ -11,6 +11,9 @@ public final class Parameter {
     public var options: [String: Double]
     /// Per-tensor options whose values are words, e.g. `["projection_type": "std"]` for GaLore.
     public var textOptions: [String: String] = [:]
+    /// Set by a Kronecker-factored optimizer (``KroneckerOptimizer``) on a linear layer's weight:
+    /// the layer then records its inputs and output gradients there. Nil for everyone else.
+    public var layerStatistics: LinearLayerStatistics?
 
     /// Creates a parameter with a zero gradient.
     public init(_ name: String, _ value: Tensor<Float>, options: [String: Double] = [:]) {
