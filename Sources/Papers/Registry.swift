@@ -58,6 +58,7 @@ public let registry: [any Paper] = [
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
     HessianSpectrumPaper(),        // SecondOrder
+    MFACPaper(),                   // SecondOrder
     MKORPaper(),                   // SecondOrder
 ]
 
