@@ -48,6 +48,7 @@ public let registry: [any Paper] = [
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     SAMEdgeOfStability(),          // SharpnessAndGeneralization
+    SAMImbalancedSaddle(),         // SharpnessAndGeneralization
     SAMSDEPaper(),                 // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
