@@ -49,6 +49,9 @@ public let registry: [any Paper] = [
     TrActPaper(),                  // Normalization
     GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
+    SAMEdgeOfStability(),          // SharpnessAndGeneralization
+    SAMImbalancedSaddle(),         // SharpnessAndGeneralization
+    SAMSDEPaper(),                 // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
