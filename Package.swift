@@ -15,6 +15,7 @@ let families = [
     "MemoryEfficient",
     "Normalization",
     "Orthogonalized",
+    "SecondOrder",
     "SchedulesAndBatchSize",
     "SharpnessAndGeneralization",
 ]

@@ -6,6 +6,7 @@ import MemoryEfficient
 import Normalization
 import Orthogonalized
 import SchedulesAndBatchSize
+import SecondOrder
 import SharpnessAndGeneralization
 
 /// Every reproduced paper, one line each, in catalog order (family, then slug).
@@ -54,6 +55,7 @@ public let registry: [any Paper] = [
     AdAdaGradPaper(),              // SchedulesAndBatchSize
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
+    SophiaPaper(),                 // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
