@@ -55,6 +55,7 @@ public let registry: [any Paper] = [
     AdAdaGradPaper(),              // SchedulesAndBatchSize
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
+    GradientNormalizedSmoothnessPaper(), // SecondOrder
     OASISPaper(),                  // SecondOrder
     SophiaPaper(),                 // SecondOrder
 ]
