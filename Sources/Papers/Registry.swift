@@ -60,9 +60,12 @@ public let registry: [any Paper] = [
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
+    GradientNormalizedSmoothnessPaper(), // SecondOrder
     HessianSpectrumPaper(),        // SecondOrder
     MFACPaper(),                   // SecondOrder
     MKORPaper(),                   // SecondOrder
+    OASISPaper(),                  // SecondOrder
+    SophiaPaper(),                 // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
