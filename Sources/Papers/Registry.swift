@@ -56,6 +56,7 @@ public let registry: [any Paper] = [
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     HessianSpectrumPaper(),        // SecondOrder
+    PolynomialPreconditioningPaper(), // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
