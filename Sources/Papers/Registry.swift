@@ -48,6 +48,7 @@ public let registry: [any Paper] = [
     PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
+    HessianLandscapeGeneralizationPaper(), // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
