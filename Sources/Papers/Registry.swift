@@ -48,6 +48,7 @@ public let registry: [any Paper] = [
     PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
     GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
+    HessianLandscapeGeneralizationPaper(), // SharpnessAndGeneralization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     SAMEdgeOfStability(),          // SharpnessAndGeneralization
     SAMImbalancedSaddle(),         // SharpnessAndGeneralization
@@ -57,14 +58,15 @@ public let registry: [any Paper] = [
     DropMuonPaper(),               // Orthogonalized
     LANTONPaper(),                 // Orthogonalized
     AdAdaGradPaper(),              // SchedulesAndBatchSize
-    RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
+    RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
     GradientNormalizedSmoothnessPaper(), // SecondOrder
     HessianSpectrumPaper(),        // SecondOrder
     MFACPaper(),                   // SecondOrder
     MKORPaper(),                   // SecondOrder
     OASISPaper(),                  // SecondOrder
+    PolynomialPreconditioningPaper(), // SecondOrder
     SophiaPaper(),                 // SecondOrder
 ]
 
