@@ -47,6 +47,7 @@ public let registry: [any Paper] = [
     PeriLNPaper(),                 // Normalization
     PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
+    DoubleDescentOptimization(),   // SharpnessAndGeneralization
     GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
     HessianLandscapeGeneralizationPaper(), // SharpnessAndGeneralization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
