@@ -91,7 +91,7 @@ public struct SAMEdgeOfStability: Paper {
                 metric: "log λ_max(SAM) − log λ_max(GD), averaged over the second half of training, same η and initialisation; 95% interval over seeds",
                 rule: Rule.superiority("c3.log_lambda_diff", "late log λ_max, SAM − GD", better: .lower, minimalEffect: log(1.1))
                     .given(premise: .interval("c3.gd_edge_ratio", "GD's late λ_max / (2/η)", below: false, 0.85), "GD reaches its edge of stability"),
-                scaling: "tanh MLP 64-32-32-10, \(Settings().mlpExamples) digits, full-batch cross-entropy, \(Settings().mlpSteps) steps, \(Settings().mlpSeeds) seeds (quick: \(Settings.quick.mlpSteps) steps, \(Settings.quick.mlpSeeds) seeds); SAM is the harness's (normalised) SAM"),
+                scaling: "tanh MLP 64-32-32-10, \(Settings().mlpExamples) digits, full-batch mean squared error against one-hot labels, GD at η = \(Format.compact(Settings().mlpRate, 3)) and SAM at ρ = \(Format.compact(Settings().mlpRho, 2)), \(Settings().mlpSteps) steps, \(Settings().mlpSeeds) seeds (quick: \(Settings.quick.mlpSteps) steps, \(Settings.quick.mlpSeeds) seeds); SAM is the harness's (normalised) SAM"),
         ]
     }
 
