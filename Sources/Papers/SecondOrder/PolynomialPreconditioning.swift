@@ -556,7 +556,7 @@ public struct PolynomialPreconditioningPaper: Paper {
                 return [Series("preconditioned GD, k = \(k)", x: done.map { degrees[$0] }, y: done.map { Double(r.fixed[$0].products!) }, style: .linespoints),
                         Series("GD, k = \(k)", x: [degrees.first!, degrees.last!], y: [Double(r.gd.products ?? Self.cap), Double(r.gd.products ?? Self.cap)])]
             }, logY: true,
-            caption: "Missing points did not finish within GD's cost. The saving peaks at τ = k and falls beyond it, where each step costs τ + 1 products.")
+            caption: "Missing points did not finish within GD's cost: a degree below k leaves an outlier uncut. Beyond τ = k each step costs τ + 1 products and L̂_τ grows with τ + 1, so the cost climbs again with one outlier, while with three the extra degrees still pay.")
         let pairs = rows.flatMap { r in zip(r.fixed, r.predicted).compactMap { o, p in o.products == nil ? nil : (Double(p), Double(o.iterations)) } }
         let span = [pairs.map(\.0).min()!, pairs.map(\.0).max()!]
         let rateFigure = Figure(
