@@ -48,6 +48,7 @@ public let registry: [any Paper] = [
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     DoubleDescentOptimization(),   // SharpnessAndGeneralization
+    KoopmanGeneralizationBound(),  // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
