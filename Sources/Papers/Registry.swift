@@ -49,6 +49,7 @@ public let registry: [any Paper] = [
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     DoubleDescentOptimization(),   // SharpnessAndGeneralization
     KoopmanGeneralizationBound(),  // SharpnessAndGeneralization
+    ProjectionHeadBenefits(),      // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
