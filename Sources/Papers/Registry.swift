@@ -50,6 +50,8 @@ public let registry: [any Paper] = [
     DoubleDescentOptimization(),   // SharpnessAndGeneralization
     GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
     HessianLandscapeGeneralizationPaper(), // SharpnessAndGeneralization
+    KoopmanGeneralizationBound(),  // SharpnessAndGeneralization
+    ProjectionHeadBenefits(),      // SharpnessAndGeneralization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     SAMEdgeOfStability(),          // SharpnessAndGeneralization
     SAMImbalancedSaddle(),         // SharpnessAndGeneralization
