@@ -92,4 +92,12 @@ plot "rosenbrock.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" not
      "rosenbrock.dat" index 38 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 4 notitle, \
      "rosenbrock.dat" index 38 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 4 title "lanton", \
      "rosenbrock.dat" index 39 using 1:3:4 with filledcurves lc rgb "#17becf" dt 4 notitle, \
-     "rosenbrock.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "adagrad-norm"
+     "rosenbrock.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "adagrad-norm", \
+     "rosenbrock.dat" index 40 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 5 notitle, \
+     "rosenbrock.dat" index 40 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 5 title "m-fac", \
+     "rosenbrock.dat" index 41 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 5 notitle, \
+     "rosenbrock.dat" index 41 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 5 title "mkor", \
+     "rosenbrock.dat" index 42 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 5 notitle, \
+     "rosenbrock.dat" index 42 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 5 title "oasis", \
+     "rosenbrock.dat" index 43 using 1:3:4 with filledcurves lc rgb "#d62728" dt 5 notitle, \
+     "rosenbrock.dat" index 43 using 1:2 with lines lw 2 lc rgb "#d62728" dt 5 title "sophia"

@@ -92,4 +92,12 @@ plot "transformer_markov.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f7
      "transformer_markov.dat" index 38 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 4 notitle, \
      "transformer_markov.dat" index 38 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 4 title "lanton", \
      "transformer_markov.dat" index 39 using 1:3:4 with filledcurves lc rgb "#17becf" dt 4 notitle, \
-     "transformer_markov.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "adagrad-norm"
+     "transformer_markov.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "adagrad-norm", \
+     "transformer_markov.dat" index 40 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 5 notitle, \
+     "transformer_markov.dat" index 40 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 5 title "m-fac", \
+     "transformer_markov.dat" index 41 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 5 notitle, \
+     "transformer_markov.dat" index 41 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 5 title "mkor", \
+     "transformer_markov.dat" index 42 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 5 notitle, \
+     "transformer_markov.dat" index 42 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 5 title "oasis", \
+     "transformer_markov.dat" index 43 using 1:3:4 with filledcurves lc rgb "#d62728" dt 5 notitle, \
+     "transformer_markov.dat" index 43 using 1:2 with lines lw 2 lc rgb "#d62728" dt 5 title "sophia"
