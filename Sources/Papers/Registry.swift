@@ -48,6 +48,8 @@ public let registry: [any Paper] = [
     PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
     DoubleDescentOptimization(),   // SharpnessAndGeneralization
+    FisherSAMPaper(),              // SharpnessAndGeneralization
+    GAMPaper(),                    // SharpnessAndGeneralization
     GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
     HessianLandscapeGeneralizationPaper(), // SharpnessAndGeneralization
     KoopmanGeneralizationBound(),  // SharpnessAndGeneralization
