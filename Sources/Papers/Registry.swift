@@ -47,6 +47,7 @@ public let registry: [any Paper] = [
     PowerNormPaper(),              // Normalization
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
+    DynamicalStabilityPaper(),     // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
