@@ -48,6 +48,7 @@ public let registry: [any Paper] = [
     TrActPaper(),                  // Normalization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     DynamicalStabilityPaper(),     // SharpnessAndGeneralization
+    SGDNoiseRegimesPaper(),        // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
