@@ -73,7 +73,7 @@ public struct SGDNoiseRegimesPaper: Paper {
             Claim(
                 id: "c2",
                 statement: "The temperature T_c at which SGD noise starts to change the trained model is a power law of the training-set size P.",
-                source: "abstract (ii)", paperValue: "T_c ∝ P^(−a) (exponent not stated in the abstract)", paperSetting: "MNIST, CIFAR10; perceptron",
+                source: "abstract (ii)", paperValue: "power law in P (exponent and sign not stated in the abstract)", paperSetting: "MNIST, CIFAR10; perceptron",
                 metric: "T_c(P): the T (log-interpolated) where the mean final ‖w‖ first exceeds 1.2× its value at the smallest T; least-squares line of log T_c on log P for χ = 0",
                 rule: Self.powerLaw("c2.chi0", "log T_c on log P"),
                 scaling: perceptron),
@@ -102,6 +102,14 @@ public struct SGDNoiseRegimesPaper: Paper {
                 },
                 scaling: perceptron),
         ]
+    }
+
+    public func meaning(_ claims: [ClaimOutcome]) -> String {
+        func v(_ id: String) -> String { claims.first { $0.claim.id == id }!.judgement.verdict.display }
+        return "In the perceptron, T_c as a power law of P is \(v("c2")) (the fitted exponent's sign is read in the fits table; the abstract states no sign), "
+            + "and the weight change growing as a power of T and of P is \(v("c3a")) and \(v("c3b")). "
+            + "That the exponent depends on the boundary density χ is \(v("c4")), and the opposite sign of the noise effect in the two regimes of the small network is \(v("c1")): "
+            + "with three seeds on 128 digits neither difference of test error is resolved."
     }
 
     // MARK: - The method
