@@ -58,6 +58,8 @@ public let registry: [any Paper] = [
     SAMEdgeOfStability(),          // SharpnessAndGeneralization
     SAMImbalancedSaddle(),         // SharpnessAndGeneralization
     SAMSDEPaper(),                 // SharpnessAndGeneralization
+    DynamicalStabilityPaper(),     // SharpnessAndGeneralization
+    SGDNoiseRegimesPaper(),        // SharpnessAndGeneralization
     ScaledGDLambda(),              // ConvexAndTheory
     AuONPaper(),                   // Orthogonalized
     DropMuonPaper(),               // Orthogonalized
