@@ -56,6 +56,7 @@ public let registry: [any Paper] = [
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
+    MuPSecondOrderPaper(),         // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
