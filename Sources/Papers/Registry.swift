@@ -57,6 +57,7 @@ public let registry: [any Paper] = [
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
     MuPSecondOrderPaper(),         // SecondOrder
+    SPDSubmanifoldMomentumPaper(), // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
