@@ -72,9 +72,11 @@ public let registry: [any Paper] = [
     HessianSpectrumPaper(),        // SecondOrder
     MFACPaper(),                   // SecondOrder
     MKORPaper(),                   // SecondOrder
+    MuPSecondOrderPaper(),         // SecondOrder
     OASISPaper(),                  // SecondOrder
     PolynomialPreconditioningPaper(), // SecondOrder
     SophiaPaper(),                 // SecondOrder
+    SPDSubmanifoldMomentumPaper(), // SecondOrder
 ]
 
 /// The registered paper with the given slug, if any.
