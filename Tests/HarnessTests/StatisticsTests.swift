@@ -60,6 +60,20 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(fit.slopeStandardError, 0.0438922614163915, accuracy: 1e-12)
     }
 
+    func testSpearmanMatchesHandComputedValues() {
+        XCTAssertEqual(Statistics.spearman([1, 2, 3, 4], [10, 20, 25, 100]), 1, accuracy: 1e-12, "monotone, not linear")
+        XCTAssertEqual(Statistics.spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1, accuracy: 1e-12)
+        // ranks (0, 1, 2) against (0, 2, 1): 1 − 6·2/(3·8) = 0.5
+        XCTAssertEqual(Statistics.spearman([1, 2, 3], [1, 3, 2]), 0.5, accuracy: 1e-12)
+        // ties take average ranks: (0.5, 0.5, 2) against (0, 1, 2) gives 1.5/√3
+        XCTAssertEqual(Statistics.ranks([1, 1, 2]), [0.5, 0.5, 2])
+        XCTAssertEqual(Statistics.spearman([1, 1, 2], [1, 2, 3]), 1.5 / 3.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(Statistics.spearman([5, 5, 5], [1, 2, 3]), 0, "a constant sample has no ordering")
+        // scipy.stats.spearmanr([3.1, 0.2, 7.5, 7.5, 1.0, 4.4], [2.0, 0.5, 9.1, 6.0, 0.4, 5.5]).statistic
+        XCTAssertEqual(Statistics.spearman([3.1, 0.2, 7.5, 7.5, 1.0, 4.4], [2.0, 0.5, 9.1, 6.0, 0.4, 5.5]),
+                       0.9276336570439174, accuracy: 1e-12)
+    }
+
     func testFormattingIsFixedAndRounded() {
         XCTAssertEqual(Format.fixed(2.5, 2), "2.50")
         XCTAssertEqual(Format.fixed(-0.0004, 2), "0.00")

@@ -99,12 +99,6 @@ final class FiraTests: XCTestCase {
         XCTAssertEqual(fira.stateBytes - galore.stateBytes, 2 * 4)
     }
 
-    func testSpearman() {
-        XCTAssertEqual(FiraPaper.spearman([1, 2, 3, 4], [10, 20, 30, 45]), 1, accuracy: 1e-12)
-        XCTAssertEqual(FiraPaper.spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1, accuracy: 1e-12)
-        XCTAssertEqual(FiraPaper.spearman([1, 1, 2], [1, 2, 3]), 1.5 / 3.0.squareRoot(), accuracy: 1e-12)
-    }
-
     func testRuleBranches() {
         let claims = Dictionary(uniqueKeysWithValues: FiraPaper().claims.map { ($0.id, $0) })
         func interval(_ e: inout Evidence, _ key: String, _ low: Double, _ high: Double) {

@@ -19,13 +19,6 @@ final class HessianCriteriaTests: XCTestCase {
         XCTAssertEqual(c.positive, (0.75 + 0.5) / 2, accuracy: 1e-12)
     }
 
-    func testSpearman() {
-        XCTAssertEqual(P.spearman([1, 2, 3, 4], [10, 20, 25, 100]), 1, accuracy: 1e-12)
-        XCTAssertEqual(P.spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1, accuracy: 1e-12)
-        XCTAssertEqual(P.spearman([1, 2, 3], [1, 3, 2]), 0.5, accuracy: 1e-12)
-        XCTAssertEqual(P.spearman([1, 1, 2], [1, 2, 3]), 0.8660254037844386, accuracy: 1e-12, "ties take average ranks")
-    }
-
     func testRuleBranches() {
         func value(_ key: String, _ v: Double) -> Evidence { var e = Evidence(); e.record(key, v); return e }
         XCTAssertEqual(claim("c2").decide(value("c2.kh_below_one_share", 1)).verdict, .reproduced)

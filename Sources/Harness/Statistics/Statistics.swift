@@ -121,6 +121,37 @@ public enum Statistics {
         return Summary(zip(a, b).map { $0 - $1 })
     }
 
+    /// Spearman's rank correlation: Pearson's correlation of the ranks, ties sharing their mean
+    /// rank. Zero when either sample is constant (no ordering to correlate).
+    ///
+    /// Ranks start at 0. The ranks always sum to `n(n - 1)/2`, so their mean is the exact
+    /// half-integer `(n - 1)/2` and every centred rank is exact: the result does not depend on
+    /// the offset or the order of the samples' ties.
+    ///
+    /// - Precondition: equal counts.
+    public static func spearman(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count, "Spearman: \(x.count) x values, \(y.count) y values")
+        let a = ranks(x), b = ranks(y), ma = mean(a), mb = mean(b)
+        var sab = 0.0, saa = 0.0, sbb = 0.0
+        for (p, q) in zip(a, b) {
+            sab += (p - ma) * (q - mb); saa += (p - ma) * (p - ma); sbb += (q - mb) * (q - mb)
+        }
+        return saa > 0 && sbb > 0 ? sab / (saa * sbb).squareRoot() : 0
+    }
+
+    /// Ranks from 0 in increasing order, tied values sharing the mean of their ranks.
+    public static func ranks(_ v: [Double]) -> [Double] {
+        let order = v.indices.sorted { v[$0] < v[$1] }
+        var r = [Double](repeating: 0, count: v.count), i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
+            for k in i...j { r[order[k]] = Double(i + j) / 2 }
+            i = j + 1
+        }
+        return r
+    }
+
     /// The ordinary least-squares line `y ≈ slope · x + intercept`, e.g. a convergence rate
     /// as the slope of `log(error)` against the iteration.
     ///

@@ -482,26 +482,7 @@ extension FiraPaper {
         }
 
         /// Spearman's rank correlation of the two factors across matrices.
-        var spearman: Double { FiraPaper.spearman(fullSums, lowSums) }
-    }
-
-    /// Spearman's ρ: Pearson's correlation of the ranks (ties share their mean rank).
-    static func spearman(_ x: [Double], _ y: [Double]) -> Double {
-        func ranks(_ v: [Double]) -> [Double] {
-            let order = v.indices.sorted { v[$0] < v[$1] }
-            var r = [Double](repeating: 0, count: v.count), i = 0
-            while i < order.count {
-                var j = i
-                while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-                for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
-                i = j + 1
-            }
-            return r
-        }
-        let (a, b) = (ranks(x), ranks(y)), (ma, mb) = (Statistics.mean(ranks(x)), Statistics.mean(ranks(y)))
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for (p, q) in zip(a, b) { sab += (p - ma) * (q - mb); saa += (p - ma) * (p - ma); sbb += (q - mb) * (q - mb) }
-        return sab / (saa * sbb).squareRoot()
+        var spearman: Double { Statistics.spearman(fullSums, lowSums) }
     }
 
     /// The standard task with the recorders' measurements added to each run's record.

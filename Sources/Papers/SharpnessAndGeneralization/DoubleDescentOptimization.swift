@@ -253,24 +253,6 @@ public struct DoubleDescentOptimization: Paper {
         return inside.max()! - max(left.min()!, right.min()!)
     }
 
-    /// Spearman's rank correlation with average ranks for ties.
-    static func spearman(_ x: [Double], _ y: [Double]) -> Double {
-        func ranks(_ v: [Double]) -> [Double] {
-            let order = v.indices.sorted { v[$0] < v[$1] }
-            var r = [Double](repeating: 0, count: v.count), i = 0
-            while i < order.count {
-                var j = i
-                while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-                for t in i...j { r[order[t]] = Double(i + j) / 2 }
-                i = j + 1
-            }
-            return r
-        }
-        let a = ranks(x), b = ranks(y), ma = Statistics.mean(a), mb = Statistics.mean(b)
-        let cov = zip(a, b).map { ($0 - ma) * ($1 - mb) }.reduce(0, +)
-        let va = a.map { ($0 - ma) * ($0 - ma) }.reduce(0, +), vb = b.map { ($0 - mb) * ($0 - mb) }.reduce(0, +)
-        return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
-    }
 
     public func run(_ context: RunContext) throws -> PaperRun {
         let s = Settings(context)
@@ -306,16 +288,16 @@ public struct DoubleDescentOptimization: Paper {
         let exactIndex = nb - 1, shortest = 0, practical = Self.budgets.firstIndex(of: Self.practicalBudget)!
         var e = Evidence()
         let allPeaks = peaks.flatMap { $0 }, allLosses = lossAtN.flatMap { $0 }
-        e.record("c1.spearman_peak_vs_threshold_loss", Self.spearman(allPeaks, allLosses))
+        e.record("c1.spearman_peak_vs_threshold_loss", Statistics.spearman(allPeaks, allLosses))
         // Post-hoc diagnostic (read by no claim): the loss above the best reachable at N = n. Centred
         // features have rank n − 1, so even their exact solution does not interpolate there.
         let excess = lossAtN.flatMap { row in row.map { $0 - row[nb - 1] } }
-        e.record("diagnostic.spearman_peak_vs_excess_loss", Self.spearman(allPeaks, excess))
+        e.record("diagnostic.spearman_peak_vs_excess_loss", Statistics.spearman(allPeaks, excess))
         e.record("c1.shortest_budget_peak_ratio", peaks[0][shortest] / peaks[0][exactIndex])
         e.record("c1.exact_peak_relative", peaks[0][exactIndex] / curves[0][exactIndex].min()!)
         let gdPeaks = norms.indices.flatMap { a in (0..<exactIndex).map { peaks[a][$0] } }
         let budgetOverKappa = norms.indices.flatMap { a in (0..<exactIndex).map { Double(Self.budgets[$0]!) / kappaAtN[a] } }
-        e.record("c2.spearman_peak_vs_budget_over_kappa", Self.spearman(gdPeaks, budgetOverKappa))
+        e.record("c2.spearman_peak_vs_budget_over_kappa", Statistics.spearman(gdPeaks, budgetOverKappa))
         e.record("c2.kappa_peak_at_threshold", Double(kappaPeaksAtThreshold) / Double(2 * s.seeds))
         e.record("c3.practical_peak_ratio", peaks[0][practical] / peaks[0][exactIndex])
         for (a, name) in ["raw", "normalized"].enumerated() {

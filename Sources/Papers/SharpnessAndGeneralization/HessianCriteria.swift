@@ -127,25 +127,6 @@ public struct HessianLandscapeGeneralizationPaper: Paper {
     }
     // end excerpt
 
-    /// Spearman's rank correlation (average ranks for ties).
-    static func spearman(_ x: [Double], _ y: [Double]) -> Double {
-        func ranks(_ v: [Double]) -> [Double] {
-            let order = v.indices.sorted { v[$0] < v[$1] }
-            var r = [Double](repeating: 0, count: v.count), i = 0
-            while i < order.count {
-                var j = i
-                while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-                for k in i...j { r[order[k]] = Double(i + j) / 2 }
-                i = j + 1
-            }
-            return r
-        }
-        let (a, b) = (ranks(x), ranks(y))
-        let (ma, mb) = (Statistics.mean(a), Statistics.mean(b))
-        let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
-        let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
-        return cov / (va * vb).squareRoot()
-    }
 
     // MARK: - The experiment
 
@@ -219,7 +200,7 @@ public struct HessianLandscapeGeneralizationPaper: Paper {
         for m in models { for k in 1..<sets.count {
             deltaAccuracy.append(m.accuracy[k] - m.accuracy[0]); deltaKh.append(m.kh[k] - m.kh[0]); deltaRe.append(m.re[k] - m.re[0])
         } }
-        let rhoKh = Self.spearman(deltaKh, deltaAccuracy), rhoRe = Self.spearman(deltaRe, deltaAccuracy)
+        let rhoKh = Statistics.spearman(deltaKh, deltaAccuracy), rhoRe = Statistics.spearman(deltaRe, deltaAccuracy)
         var evidence = Evidence()
         evidence.record("c2.kh_below_one_share", Double(models.filter { $0.kh[0] < 1 }.count) / Double(models.count), absoluteTolerance: 0, relativeTolerance: 0)
         evidence.record("c2.mainly_positive_share", Double(models.filter { $0.positive[0] >= 0.5 }.count) / Double(models.count), absoluteTolerance: 0, relativeTolerance: 0)
