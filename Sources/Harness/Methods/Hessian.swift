@@ -118,46 +118,11 @@ public enum Hessian {
     public static func lanczos(shapes: [[Int]], steps: Int, rng: inout SeededRandom,
                                product: ([Tensor<Float>]) -> [Tensor<Float>]) throws -> Spectrum {
         precondition(steps >= 1)
-        func flat(_ ts: [Tensor<Float>]) -> [Double] { ts.flatMap { $0.data.map(Double.init) } }
-        func tensors(_ x: [Double]) -> [Tensor<Float>] {
-            var offset = 0
-            return shapes.map { shape in
-                let n = shape.reduce(1, *)
-                defer { offset += n }
-                return Tensor(shape: shape, data: x[offset..<(offset + n)].map(Float.init))
-            }
+        let start = HessianEstimators.flatten(shapes.map { Tensor<Float>.randomNormal($0, using: &rng) })
+        let run = HessianEstimators.lanczos(start: start, steps: steps) {
+            HessianEstimators.flatten(product(HessianEstimators.unflatten($0, shapes: shapes)))
         }
-        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
-        func normalized(_ x: [Double]) -> [Double] { let n = dot(x, x).squareRoot(); return x.map { $0 / max(n, 1e-300) } }
-
-        var basis = [normalized(flat(shapes.map { Tensor<Float>.randomNormal($0, using: &rng) }))]
-        var alpha = [Double](), beta = [Double]()
-        for j in 0..<steps {
-            let q = basis[j]
-            var w = flat(product(tensors(q)))
-            let a = dot(q, w)
-            alpha.append(a)
-            for i in w.indices { w[i] -= a * q[i] + (j > 0 ? beta[j - 1] * basis[j - 1][i] : 0) }
-            // Full reorthogonalisation against every earlier vector, twice (Gram–Schmidt loses
-            // orthogonality in floating point, and then Ritz values repeat).
-            for _ in 0..<2 {
-                for b in basis {
-                    let c = dot(b, w)
-                    for i in w.indices { w[i] -= c * b[i] }
-                }
-            }
-            let norm = dot(w, w).squareRoot()
-            if j == steps - 1 || norm <= 1e-10 * max(abs(a), 1) { break }
-            beta.append(norm)
-            basis.append(w.map { $0 / norm })
-        }
-        let m = alpha.count
-        var t = Tensor<Double>.zeros([m, m])
-        for i in 0..<m {
-            t.data[i * m + i] = alpha[i]
-            if i + 1 < m { t.data[i * m + i + 1] = beta[i]; t.data[(i + 1) * m + i] = beta[i] }
-        }
-        return Spectrum(ritzValues: try symmetricEigen(t).values)
+        return Spectrum(ritzValues: try run.ritzValues())
     }
     // end excerpt
 }

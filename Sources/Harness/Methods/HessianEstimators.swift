@@ -228,34 +228,46 @@ public enum HessianEstimators {
         /// (the eigenvalues of T, ascending) and weights τ_k (squared first components of its
         /// unit eigenvectors, summing to one).
         public func quadrature() throws -> (nodes: [Double], weights: [Double]) {
+            let (values, vectors) = try symmetricEigen(matrix)
+            // Columns of `vectors` are the eigenvectors; the weight is the square of row 0.
+            return (values, (0..<alpha.count).map { vectors.data[$0] * vectors.data[$0] })
+        }
+
+        /// The eigenvalues of T (the Ritz values), ascending: the extreme ones converge first to
+        /// the operator's extreme eigenvalues.
+        public func ritzValues() throws -> [Double] { try symmetricEigen(matrix).values }
+
+        /// T as a dense symmetric matrix.
+        var matrix: Tensor<Double> {
             let m = alpha.count
             var t = Tensor<Double>.zeros([m, m])
             for i in 0..<m {
                 t.data[i * m + i] = alpha[i]
                 if i + 1 < m { t.data[i * m + i + 1] = beta[i]; t.data[(i + 1) * m + i] = beta[i] }
             }
-            let (values, vectors) = try symmetricEigen(t)
-            // Columns of `vectors` are the eigenvectors; the weight is the square of row 0.
-            return (values, (0..<m).map { vectors.data[$0] * vectors.data[$0] })
+            return t
         }
     }
 
     // excerpt: lanczos-tridiagonal
     /// `steps` Lanczos iterations of the symmetric operator `product` from `start` (normalised
-    /// here), with full reorthogonalisation in Double, as ``Hessian/lanczos(shapes:steps:rng:product:)``;
-    /// stops early when the Krylov space is exhausted (βⱼ ≈ 0).
+    /// here), with full reorthogonalisation in Double; stops early when the Krylov space is exhausted
+    /// (βⱼ ≈ 0). The one Lanczos loop of the harness: ``Hessian/lanczos(shapes:steps:rng:product:)``
+    /// reads its Ritz values.
     public static func lanczos(start: [Double], steps: Int, product: ([Double]) -> [Double]) -> LanczosTridiagonal {
         precondition(steps >= 1 && !start.isEmpty)
         let n = start.count
         var basis = [normalized(start)]
         var alpha = [Double](), beta = [Double]()
         for j in 0..<steps {
-            var w = product(basis[j])
+            let q = basis[j]
+            var w = product(q)
             precondition(w.count == n, "the product must keep the dimension")
-            let a = dot(basis[j], w)
+            let a = dot(q, w)
             alpha.append(a)
-            axpy(-a, basis[j], &w)
-            if j > 0 { axpy(-beta[j - 1], basis[j - 1], &w) }
+            // w − αⱼqⱼ − βⱼ₋₁qⱼ₋₁, the two terms summed before the subtraction.
+            let previous = j > 0 ? basis[j - 1] : q, previousBeta = j > 0 ? beta[j - 1] : 0
+            for i in 0..<n { w[i] -= a * q[i] + previousBeta * previous[i] }
             // Twice, because one Gram–Schmidt pass loses orthogonality in floating point.
             for _ in 0..<2 { for b in basis { axpy(-dot(b, w), b, &w) } }
             let norm = dot(w, w).squareRoot()

@@ -236,7 +236,7 @@ public struct SharpnessAwareMinimization: Paper {
         """#
     }
 
-    public var excerpts: [String] { ["sam-step", "hessian-vector-product", "hessian-lanczos", "frozen-gates", "label-noise-splits", "gce", "training"] }
+    public var excerpts: [String] { ["sam-step", "hessian-vector-product", "hessian-lanczos", "lanczos-tridiagonal", "frozen-gates", "label-noise-splits", "gce", "training"] }
 
     public var deviations: String {
         #"""
