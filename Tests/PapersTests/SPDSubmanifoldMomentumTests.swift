@@ -42,6 +42,39 @@ final class SPDSubmanifoldMomentumTests: XCTestCase {
         XCTAssertEqual(f.sK.data[0], (1 - 0.2 * nK) * (1 - 0.2 * nK), accuracy: 1e-6)
     }
 
+    /// The league's INGD (the harness's `KroneckerOptimizer` with `INGDPreconditioner`, on an
+    /// ordinary `MLP`) takes the paper trainer's steps on the same network and batches.
+    func testLeagueArmStepsAsThePaperTrainer() throws {
+        let sizes = [5, 4, 3]
+        let model = MLP(sizes: sizes, rng: SeededRandom(seed: 7, path: ["ingd league"]))
+        // The trainer's layout: out × (in + 1), the bias in the last column.
+        func packed(_ l: Int) -> Tensor<Float> {
+            let (w, b) = (model.linears[l].weight.value, model.linears[l].bias!.value)
+            let (inputs, outputs) = (w.shape[0], w.shape[1])
+            var m = Tensor<Float>.zeros([outputs, inputs + 1])
+            for o in 0..<outputs {
+                for j in 0..<inputs { m.data[o * (inputs + 1) + j] = w.data[j * outputs + o] }
+                m.data[o * (inputs + 1) + inputs] = b.data[o]
+            }
+            return m
+        }
+        let net = KroneckerMLP(sizes: sizes, weights: (0..<2).map(packed)), start = packed(0)
+        let trainer = P.Trainer(.ingd, net: net, rate: 0.05, precision: .float32, beta1: 0.01)
+        let arm = try XCTUnwrap(P().leagueOptimizers.first { $0.name == "ingd" })
+        let optimizer = arm.make(model.parameters, Hyperparameters(["lr": 0.05]))
+        var rng = SeededRandom(seed: 8, path: ["ingd league", "batches"]), unused = rng
+        for _ in 0..<4 {
+            let x = Tensor<Float>.randomNormal([16, 5], using: &rng), y = (0..<16).map { _ in rng.index(3) }
+            _ = try trainer(x, labels: y, rng: &unused)
+            optimizer.step { model.lossAndGradient(x, labels: y) }
+        }
+        for l in 0..<2 {
+            for (a, b) in zip(packed(l).data, net.weights[l].data) { XCTAssertEqual(a, b, accuracy: 2e-5) }
+        }
+        let moved = zip(packed(0).data, start.data).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(moved, 1e-3, "the steps must move the weights for the comparison to mean anything")
+    }
+
     func testRuleBranches() {
         let claims = P().claims
         func claim(_ id: String) -> Claim { claims.first { $0.id == id }! }

@@ -286,7 +286,10 @@ extension MKORPaper {
         KroneckerOptimizer(p, learningRate: Float(learningRate), rescaling: .klClip(1e-3)) { KFACPreconditioner(inputs: $0, outputs: $1) }
     }
 
-    public var leagueOptimizers: [OptimizerArm] { [OptimizerArm("mkor") { p, h in Self.mkor(p, h.learningRate) }] }
+    /// MKOR, and K-FAC (KAISA's defaults, the paper's baseline) as a league baseline.
+    public var leagueOptimizers: [OptimizerArm] {
+        [OptimizerArm("mkor") { p, h in Self.mkor(p, h.learningRate) }, OptimizerArm("kfac") { p, h in Self.kfac(p, h.learningRate) }]
+    }
 }
 
 // MARK: - Settings and arms

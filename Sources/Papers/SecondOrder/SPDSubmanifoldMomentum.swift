@@ -196,6 +196,50 @@ extension SPDSubmanifoldMomentumPaper {
     }
 }
 
+// MARK: - The league
+
+/// INGD as a ``KroneckerPreconditioner``, so the harness's ``KroneckerOptimizer`` can run it on any
+/// model built from ``Linear`` layers: the same ``SPDSubmanifoldMomentumPaper/LocalFactors`` update
+/// every step from the batch's `A = āᵀā/n`, `G = gᵀg/n`, the direction `S_C [∇Wᵀ | ∇b] S_K`.
+final class INGDPreconditioner: KroneckerPreconditioner {
+    var factors: SPDSubmanifoldMomentumPaper.LocalFactors
+    let damping: Float, beta1: Float, beta2: Float
+    private(set) var flops = 0
+
+    init(inputs: Int, outputs: Int, damping: Float = 1e-3, beta1: Float = 0.01, beta2: Float = 0.5) {
+        factors = .init(inputs: inputs + 1, outputs: outputs)
+        (self.damping, self.beta1, self.beta2) = (damping, beta1, beta2)
+    }
+
+    func observe(step: Int, inputs: Tensor<Float>, outputGradients g: Tensor<Float>) {
+        let a = KroneckerMLP.augmented(inputs), n = Float(inputs.rows)
+        let (p, d) = (a.columns, g.columns)
+        factors.update(a: matmul(a, a, transposeA: true).map { $0 / n }, g: matmul(g, g, transposeA: true).map { $0 / n },
+                       damping: damping, beta1: beta1, beta2: beta2, round: { $0 })
+        // The two covariances, then per factor four products of its size (A K, Kᵀ(…), K m_K, K Kᵀ).
+        flops += 2 * inputs.rows * (p * p + d * d) + 8 * (p * p * p + d * d * d)
+    }
+
+    func precondition(_ gradient: Tensor<Float>) -> Tensor<Float> {
+        let (d, p) = (gradient.shape[0], gradient.shape[1])
+        flops += 2 * d * d * p + 2 * d * p * p
+        return matmul(matmul(factors.sC, gradient), factors.sK)
+    }
+
+    /// K, C, their momenta and S_K, S_C in Float.
+    var stateBytes: Int { 4 * 3 * (factors.k.count + factors.c.count) }
+}
+
+extension SPDSubmanifoldMomentumPaper {
+    /// INGD in `reproduce league`: SGD momentum 0.9 on `S_C ∇ S_K`, the paper run's λ = 10⁻³,
+    /// β₁ = 0.01, β₂ = 0.5; the league tunes the learning rate.
+    public var leagueOptimizers: [OptimizerArm] {
+        [OptimizerArm("ingd") { p, h in
+            KroneckerOptimizer(p, learningRate: Float(h.learningRate), rescaling: .none) { INGDPreconditioner(inputs: $0, outputs: $1) }
+        }]
+    }
+}
+
 // MARK: - Settings and the training run
 
 extension SPDSubmanifoldMomentumPaper {
