@@ -112,7 +112,7 @@ final class LoRAGGPOTests: XCTestCase {
     func testTinyRunRecordsEveryMetricDeterministically() throws {
         let paper = LoRAGGPO(), context = RunContext(scale: .quick, slug: "lora-ggpo")
         var s = LoRAGGPO.Settings(context)
-        (s.hidden, s.pretrainEpochs, s.steps, s.evalEvery, s.ranks, s.tuningRank, s.trainSize, s.powerIterations) = ([8], 1, 12, 4, [1, 2, 4], 2, 30, 3)
+        (s.hidden, s.pretrainEpochs, s.steps, s.evalEvery, s.ranks, s.trainSize, s.powerIterations) = ([8], 1, 12, 4, [1, 2, 4], 30, 3)
         let first = try paper.run(context, settings: s)
         for claim in paper.claims {
             let j = claim.decide(first.evidence)
