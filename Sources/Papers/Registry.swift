@@ -53,6 +53,7 @@ public let registry: [any Paper] = [
     GDIncrementalLearningPaper(),  // SharpnessAndGeneralization
     HessianLandscapeGeneralizationPaper(), // SharpnessAndGeneralization
     KoopmanGeneralizationBound(),  // SharpnessAndGeneralization
+    LoRAGGPO(),                    // SharpnessAndGeneralization
     ProjectionHeadBenefits(),      // SharpnessAndGeneralization
     SharpnessAwareMinimization(),  // SharpnessAndGeneralization
     SAMEdgeOfStability(),          // SharpnessAndGeneralization
