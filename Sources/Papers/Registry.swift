@@ -69,6 +69,7 @@ public let registry: [any Paper] = [
     ScheduleRefinementPaper(),     // SchedulesAndBatchSize
     RMTLearningRatesPaper(),       // SchedulesAndBatchSize
     DistributedShampooPaper(),     // SecondOrder
+    EGNPaper(),                    // SecondOrder
     GradientNormalizedSmoothnessPaper(), // SecondOrder
     HessianSpectrumPaper(),        // SecondOrder
     MFACPaper(),                   // SecondOrder
