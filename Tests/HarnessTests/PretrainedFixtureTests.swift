@@ -32,6 +32,20 @@ final class PretrainedFixtureTests: XCTestCase {
         XCTAssertGreaterThan(last, model.taskA.optimalLoss(sequenceLength: settings.model.context + 1) - 0.3)
     }
 
+    /// The tabular base model: deterministic from its stream, and it learns its task (the digits
+    /// 0–4, chance 20%) in a few epochs.
+    func testPretrainedMLPIsDeterministicAndLearnsItsTask() throws {
+        let digits = try Datasets.digits()
+        let source = digits.subset(digits.labels.indices.filter { digits.labels[$0] < 5 })
+        let rng = SeededRandom(seed: 3, path: ["pretrained mlp"])
+        let a = MLP.pretrainedWeights(sizes: [64, 16, 10], on: source, epochs: 3, rng: rng)
+        XCTAssertEqual(bits(a), bits(MLP.pretrainedWeights(sizes: [64, 16, 10], on: source, epochs: 3, rng: rng)))
+        let model = MLP(sizes: [64, 16, 10], rng: rng.child("model"))
+        let initial = model.accuracy(source.features, labels: source.labels)
+        for (p, w) in zip(model.parameters, a) { p.value = w }
+        XCTAssertGreaterThan(model.accuracy(source.features, labels: source.labels), max(0.8, initial + 0.3))
+    }
+
     func testMakeModelGivesIndependentCopiesOfThePretrainedWeights() {
         let base = PretrainedFixture.pretrain(tinySettings())
         let m1 = base.makeModel(), m2 = base.makeModel()

@@ -299,3 +299,24 @@ public enum PretrainedFixture {
         return PretrainedLanguageModel(settings: settings, taskA: settings.taskA, weights: weights, trainingLosses: losses)
     }
 }
+
+// ## A pretrained classifier for transfer papers on tabular data
+
+extension MLP {
+    /// The weights of an MLP with layer widths `sizes` trained on `source` by the harness's AdamW
+    /// (learning rate 3·10⁻³, batch 32) for `epochs` epochs: the base model of a transfer
+    /// experiment (pretrain on digits 0–4, fine-tune on 5–9). The initial weights come from
+    /// `rng.child("model")` and the batch order from `rng.child("batches")`.
+    public static func pretrainedWeights(sizes: [Int], on source: Dataset, epochs: Int, rng: SeededRandom) -> [Tensor<Float>] {
+        let model = MLP(sizes: sizes, rng: rng.child("model"))
+        var batchRNG = rng.child("batches")
+        let schedule = BatchSchedule(count: source.count, batchSize: 32, using: &batchRNG)
+        let optimizer = ChainedOptimizer.adamW(model.parameters, learningRate: .constant(3e-3))
+        var batches = schedule.makeIterator()
+        for _ in 0..<(epochs * schedule.batchesPerEpoch) {
+            let (x, y) = source.batch(batches.next()!)
+            optimizer.step { model.lossAndGradient(x, labels: y) }
+        }
+        return model.parameters.map(\.value)
+    }
+}

@@ -243,21 +243,6 @@ extension FisherSAMPaper {
         return TransferData(source: scaler.apply(source), target: scaled, subsetOrder: subsetRNG.permutation(scaled.train.count))
     }
 
-    /// The pretrained weights: AdamW on the digits 0–4 (stream `pretrain`), the same for every run.
-    static func pretrain(_ context: RunContext, _ data: TransferData, settings s: Settings) -> [Tensor<Float>] {
-        let rng = context.rng("pretrain")
-        let model = MLP(sizes: [data.source.featureCount] + s.hidden + [10], rng: rng.child("model"))
-        var batchRNG = rng.child("batches")
-        let schedule = BatchSchedule(count: data.source.count, batchSize: 32, using: &batchRNG)
-        let optimizer = ChainedOptimizer.adamW(model.parameters, learningRate: .constant(3e-3))
-        var batches = schedule.makeIterator()
-        for _ in 0..<(s.pretrainEpochs * schedule.batchesPerEpoch) {
-            let (x, y) = data.source.batch(batches.next()!)
-            optimizer.step { model.lossAndGradient(x, labels: y) }
-        }
-        return model.parameters.map(\.value)
-    }
-
     /// One fine-tuning run from the pretrained weights on `n` examples of the digits 5–9.
     static func fineTune(_ data: TransferData, n: Int, weights: [Tensor<Float>], arm: String, hyperparameters hp: Hyperparameters,
                          trial: Trial, settings s: Settings) -> RunRecord {
@@ -305,7 +290,7 @@ extension FisherSAMPaper {
     func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
         let data = try Self.data(context)
         context.progress.report(info.slug, "pretraining on the digits 0–4")
-        let weights = Self.pretrain(context, data, settings: s)
+        let weights = MLP.pretrainedWeights(sizes: [data.source.featureCount] + s.hidden + [10], on: data.source, epochs: s.pretrainEpochs, rng: context.rng("pretrain"))
         let lrGrid = Hyperparameters.learningRateGrid(s.learningRates)
         let rhoGrid = s.learningRates.flatMap { lr in s.rhos.map { Hyperparameters(["lr": lr, "rho": $0]) } }
         var results = [(n: Int, result: ExperimentResult)]()

@@ -264,20 +264,6 @@ extension LoRAGGPO {
         return Data(source: scaler.apply(source), target: small.withSymmetricLabelNoise(rate: s.noise, train: &trainRNG, validation: &validationRNG))
     }
 
-    static func pretrain(_ context: RunContext, _ data: Data, _ s: Settings) -> [Tensor<Float>] {
-        let rng = context.rng("pretrain")
-        let model = MLP(sizes: [data.source.featureCount] + s.hidden + [10], rng: rng.child("model"))
-        var batchRNG = rng.child("batches")
-        let schedule = BatchSchedule(count: data.source.count, batchSize: 32, using: &batchRNG)
-        let optimizer = ChainedOptimizer.adamW(model.parameters, learningRate: .constant(3e-3))
-        var batches = schedule.makeIterator()
-        for _ in 0..<(s.pretrainEpochs * schedule.batchesPerEpoch) {
-            let (x, y) = data.source.batch(batches.next()!)
-            optimizer.step { model.lossAndGradient(x, labels: y) }
-        }
-        return model.parameters.map(\.value)
-    }
-
     // excerpt: adaptation-run
     /// One LoRA fine-tuning run at `rank` from the pretrained weights, test error every `evalEvery` steps.
     static func fineTune(_ data: Data, weights: [Tensor<Float>], rank: Int, arm: String, hp: Hyperparameters, trial: Trial, s: Settings) -> RunRecord {
@@ -337,7 +323,7 @@ extension LoRAGGPO {
     func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
         let data = try Self.data(context, s)
         context.progress.report(info.slug, "pretraining on the digits 0–4")
-        let weights = Self.pretrain(context, data, s)
+        let weights = MLP.pretrainedWeights(sizes: [data.source.featureCount] + s.hidden + [10], on: data.source, epochs: s.pretrainEpochs, rng: context.rng("pretrain"))
         func arm(_ name: String, rank: Int, grid: [Hyperparameters]) -> Arm {
             Arm(name, grid: grid, extendable: ["lr", "rho", "sigma"].filter { k in grid[0].value(k) != nil }) { trial in
                 Self.fineTune(data, weights: weights, rank: rank, arm: name, hp: trial.hyperparameters, trial: trial, s: s)
