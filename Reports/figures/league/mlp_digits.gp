@@ -86,22 +86,28 @@ plot "mlp_digits.dat" index 0 using 1:3:4 with filledcurves lc rgb "#1f77b4" not
      "mlp_digits.dat" index 35 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 4 notitle, \
      "mlp_digits.dat" index 35 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 4 title "gam", \
      "mlp_digits.dat" index 36 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 4 notitle, \
-     "mlp_digits.dat" index 36 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 4 title "sam", \
+     "mlp_digits.dat" index 36 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 4 title "ggpo", \
      "mlp_digits.dat" index 37 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 4 notitle, \
-     "mlp_digits.dat" index 37 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 4 title "muon", \
+     "mlp_digits.dat" index 37 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 4 title "sam", \
      "mlp_digits.dat" index 38 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 4 notitle, \
-     "mlp_digits.dat" index 38 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 4 title "auon", \
+     "mlp_digits.dat" index 38 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 4 title "muon", \
      "mlp_digits.dat" index 39 using 1:3:4 with filledcurves lc rgb "#17becf" dt 4 notitle, \
-     "mlp_digits.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "drop-muon", \
+     "mlp_digits.dat" index 39 using 1:2 with lines lw 2 lc rgb "#17becf" dt 4 title "auon", \
      "mlp_digits.dat" index 40 using 1:3:4 with filledcurves lc rgb "#1f77b4" dt 5 notitle, \
-     "mlp_digits.dat" index 40 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 5 title "lanton", \
+     "mlp_digits.dat" index 40 using 1:2 with lines lw 2 lc rgb "#1f77b4" dt 5 title "drop-muon", \
      "mlp_digits.dat" index 41 using 1:3:4 with filledcurves lc rgb "#ff7f0e" dt 5 notitle, \
-     "mlp_digits.dat" index 41 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 5 title "adagrad-norm", \
+     "mlp_digits.dat" index 41 using 1:2 with lines lw 2 lc rgb "#ff7f0e" dt 5 title "lanton", \
      "mlp_digits.dat" index 42 using 1:3:4 with filledcurves lc rgb "#2ca02c" dt 5 notitle, \
-     "mlp_digits.dat" index 42 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 5 title "m-fac", \
+     "mlp_digits.dat" index 42 using 1:2 with lines lw 2 lc rgb "#2ca02c" dt 5 title "adagrad-norm", \
      "mlp_digits.dat" index 43 using 1:3:4 with filledcurves lc rgb "#d62728" dt 5 notitle, \
-     "mlp_digits.dat" index 43 using 1:2 with lines lw 2 lc rgb "#d62728" dt 5 title "mkor", \
+     "mlp_digits.dat" index 43 using 1:2 with lines lw 2 lc rgb "#d62728" dt 5 title "m-fac", \
      "mlp_digits.dat" index 44 using 1:3:4 with filledcurves lc rgb "#9467bd" dt 5 notitle, \
-     "mlp_digits.dat" index 44 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 5 title "oasis", \
+     "mlp_digits.dat" index 44 using 1:2 with lines lw 2 lc rgb "#9467bd" dt 5 title "mkor", \
      "mlp_digits.dat" index 45 using 1:3:4 with filledcurves lc rgb "#8c564b" dt 5 notitle, \
-     "mlp_digits.dat" index 45 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 5 title "sophia"
+     "mlp_digits.dat" index 45 using 1:2 with lines lw 2 lc rgb "#8c564b" dt 5 title "kfac", \
+     "mlp_digits.dat" index 46 using 1:3:4 with filledcurves lc rgb "#e377c2" dt 5 notitle, \
+     "mlp_digits.dat" index 46 using 1:2 with lines lw 2 lc rgb "#e377c2" dt 5 title "oasis", \
+     "mlp_digits.dat" index 47 using 1:3:4 with filledcurves lc rgb "#7f7f7f" dt 5 notitle, \
+     "mlp_digits.dat" index 47 using 1:2 with lines lw 2 lc rgb "#7f7f7f" dt 5 title "sophia", \
+     "mlp_digits.dat" index 48 using 1:3:4 with filledcurves lc rgb "#bcbd22" dt 5 notitle, \
+     "mlp_digits.dat" index 48 using 1:2 with lines lw 2 lc rgb "#bcbd22" dt 5 title "ingd"

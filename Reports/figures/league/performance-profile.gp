@@ -49,13 +49,16 @@ plot "performance-profile.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4
      "performance-profile.dat" index 33 using 1:2 with steps lw 2 lc rgb "#d62728" dt 4 title "adamw-snsm", \
      "performance-profile.dat" index 34 using 1:2 with steps lw 2 lc rgb "#9467bd" dt 4 title "fsam", \
      "performance-profile.dat" index 35 using 1:2 with steps lw 2 lc rgb "#8c564b" dt 4 title "gam", \
-     "performance-profile.dat" index 36 using 1:2 with steps lw 2 lc rgb "#e377c2" dt 4 title "sam", \
-     "performance-profile.dat" index 37 using 1:2 with steps lw 2 lc rgb "#7f7f7f" dt 4 title "muon", \
-     "performance-profile.dat" index 38 using 1:2 with steps lw 2 lc rgb "#bcbd22" dt 4 title "auon", \
-     "performance-profile.dat" index 39 using 1:2 with steps lw 2 lc rgb "#17becf" dt 4 title "drop-muon", \
-     "performance-profile.dat" index 40 using 1:2 with steps lw 2 lc rgb "#1f77b4" dt 5 title "lanton", \
-     "performance-profile.dat" index 41 using 1:2 with steps lw 2 lc rgb "#ff7f0e" dt 5 title "adagrad-norm", \
-     "performance-profile.dat" index 42 using 1:2 with steps lw 2 lc rgb "#2ca02c" dt 5 title "m-fac", \
-     "performance-profile.dat" index 43 using 1:2 with steps lw 2 lc rgb "#d62728" dt 5 title "mkor", \
-     "performance-profile.dat" index 44 using 1:2 with steps lw 2 lc rgb "#9467bd" dt 5 title "oasis", \
-     "performance-profile.dat" index 45 using 1:2 with steps lw 2 lc rgb "#8c564b" dt 5 title "sophia"
+     "performance-profile.dat" index 36 using 1:2 with steps lw 2 lc rgb "#e377c2" dt 4 title "ggpo", \
+     "performance-profile.dat" index 37 using 1:2 with steps lw 2 lc rgb "#7f7f7f" dt 4 title "sam", \
+     "performance-profile.dat" index 38 using 1:2 with steps lw 2 lc rgb "#bcbd22" dt 4 title "muon", \
+     "performance-profile.dat" index 39 using 1:2 with steps lw 2 lc rgb "#17becf" dt 4 title "auon", \
+     "performance-profile.dat" index 40 using 1:2 with steps lw 2 lc rgb "#1f77b4" dt 5 title "drop-muon", \
+     "performance-profile.dat" index 41 using 1:2 with steps lw 2 lc rgb "#ff7f0e" dt 5 title "lanton", \
+     "performance-profile.dat" index 42 using 1:2 with steps lw 2 lc rgb "#2ca02c" dt 5 title "adagrad-norm", \
+     "performance-profile.dat" index 43 using 1:2 with steps lw 2 lc rgb "#d62728" dt 5 title "m-fac", \
+     "performance-profile.dat" index 44 using 1:2 with steps lw 2 lc rgb "#9467bd" dt 5 title "mkor", \
+     "performance-profile.dat" index 45 using 1:2 with steps lw 2 lc rgb "#8c564b" dt 5 title "kfac", \
+     "performance-profile.dat" index 46 using 1:2 with steps lw 2 lc rgb "#e377c2" dt 5 title "oasis", \
+     "performance-profile.dat" index 47 using 1:2 with steps lw 2 lc rgb "#7f7f7f" dt 5 title "sophia", \
+     "performance-profile.dat" index 48 using 1:2 with steps lw 2 lc rgb "#bcbd22" dt 5 title "ingd"
