@@ -57,8 +57,13 @@ final class LeagueTests: XCTestCase {
         let tasks = LeagueRegistry.tasks.filter { ["quadratic", "rosenbrock"].contains($0.key) }
         let context = RunContext(scale: .quick, slug: "league")
         let one = try League(entries: entries, tasks: tasks, jobs: 1).run(context)
-        let two = try League(entries: entries, tasks: tasks, jobs: 2).run(RunContext(scale: .quick, slug: "league"))
+        let twoContext = RunContext(scale: .quick, slug: "league")
+        let two = try League(entries: entries, tasks: tasks, jobs: 2).run(twoContext)
         XCTAssertEqual(one.evidence.metrics, two.evidence.metrics)
+        // The ledger's tuning list is in task order, then entry order, whichever task finished first.
+        XCTAssertEqual(context.log.tuning, twoContext.log.tuning)
+        XCTAssertEqual(twoContext.log.tuning.map { "\($0.claim) \($0.arm)" },
+                       ["quadratic sgd", "quadratic adam", "rosenbrock sgd", "rosenbrock adam"])
         for task in ["quadratic", "rosenbrock"] {
             for optimizer in ["sgd", "adam"] {
                 for metric in ["log final training loss.mean", "rank", "steps_to_target", "gradient_evaluations_to_target", "state_bytes"] {

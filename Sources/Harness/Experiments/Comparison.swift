@@ -19,11 +19,16 @@ public struct OptimizerArm: Sendable {
     public var grid: [Hyperparameters]?
     /// Hyperparameters whose grid edges extend (default: the learning rate).
     public var extendable: [String]
+    /// What a reader of the league must know about this arm there, e.g. what it does on
+    /// parameters its method does not cover (shown beside the optimizer in the league's table).
+    public var remark: String?
 
-    public init(_ name: String, grid: [Hyperparameters]? = nil, extendable: [String] = ["lr"], make: @escaping OptimizerFactory) {
+    public init(_ name: String, grid: [Hyperparameters]? = nil, extendable: [String] = ["lr"], remark: String? = nil,
+                make: @escaping OptimizerFactory) {
         self.name = name
         self.grid = grid
         self.extendable = extendable
+        self.remark = remark
         self.make = make
     }
 }

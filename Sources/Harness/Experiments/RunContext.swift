@@ -107,6 +107,13 @@ public final class RunLog: @unchecked Sendable {
         return timings
     }
 
+    /// Puts the tuned arms logged so far in the order of `key`, for a run whose experiments
+    /// finish concurrently (their completion order must not reach the ledger).
+    public func orderTuning<Key: Comparable>(by key: (TuningRecord) -> Key) {
+        lock.lock(); defer { lock.unlock() }
+        records = records.enumerated().sorted { (key($0.element), $0.offset) < (key($1.element), $1.offset) }.map(\.element)
+    }
+
     /// The tuned arms logged so far, in order.
     public var tuning: [TuningRecord] {
         lock.lock(); defer { lock.unlock() }

@@ -179,6 +179,10 @@ public struct League: Paper {
                 return (task, standard, try experiment.compare())
             }
         }
+        // The tasks ran concurrently: the ledger lists their tuning in task order, arms in entry order.
+        let taskIndex = Dictionary(uniqueKeysWithValues: tasks.enumerated().map { ($1.key, $0) })
+        let armIndex = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        context.log.orderTuning { (taskIndex[$0.claim] ?? tasks.count) * (entries.count + 1) + (armIndex[$0.arm] ?? entries.count) }
         var evidence = Evidence()
         var perTask: [(LeagueTask, StandardTask, ExperimentResult, [LeagueStanding])] = []
         for outcome in outcomes {

@@ -16,8 +16,9 @@ extension League {
             rows: tasks.map { task, standard in
                 [standard.label, task.judged, task.selection, "≤ " + Format.compact(context.pick(quick: task.target.quick, full: task.target.full), 3)]
             })
-        let optimizers = Table(caption: "The optimizers and where each is registered.", headers: ["optimizer", "registered by"],
-                               rows: entries.map { [$0.name, $0.source == "harness" ? "harness baseline" : "[\($0.source)](\($0.source).md)"] })
+        let optimizers = Table(caption: "The optimizers, where each is registered, and what to know about it here.",
+                               headers: ["optimizer", "registered by", "remark"],
+                               rows: entries.map { [$0.name, $0.source == "harness" ? "harness baseline" : "[\($0.source)](\($0.source).md)", $0.arm.remark ?? ""] })
         return [.text(text), .table(targets), .table(optimizers)] + tasks.map { .text($0.1.setup) }
     }
 

@@ -52,6 +52,9 @@ public protocol KroneckerPreconditioner: AnyObject {
 
 /// SGD with momentum whose linear layers are preconditioned by a ``KroneckerPreconditioner`` each.
 public final class KroneckerOptimizer: Optimizer {
+    /// The league's remark on every arm built on this optimizer.
+    public static let leagueRemark = "Kronecker-factored on linear layers, SGD with momentum 0.9 elsewhere: on the quadratic and Rosenbrock (no linear layers) it is SGD with momentum"
+
     /// How the preconditioned directions are rescaled before the SGD step.
     public enum Rescaling: Sendable {
         /// None.

@@ -288,7 +288,8 @@ extension MKORPaper {
 
     /// MKOR, and K-FAC (KAISA's defaults, the paper's baseline) as a league baseline.
     public var leagueOptimizers: [OptimizerArm] {
-        [OptimizerArm("mkor") { p, h in Self.mkor(p, h.learningRate) }, OptimizerArm("kfac") { p, h in Self.kfac(p, h.learningRate) }]
+        [OptimizerArm("mkor", remark: KroneckerOptimizer.leagueRemark) { p, h in Self.mkor(p, h.learningRate) },
+         OptimizerArm("kfac", remark: KroneckerOptimizer.leagueRemark) { p, h in Self.kfac(p, h.learningRate) }]
     }
 }
 

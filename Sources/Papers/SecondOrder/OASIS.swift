@@ -144,7 +144,7 @@ public struct OASISPaper: Paper {
 
     /// OASIS in `reproduce league`: η₀ is the league's learning rate, curvature from central differences.
     public var leagueOptimizers: [OptimizerArm] {
-        [OptimizerArm("oasis") { p, h in
+        [OptimizerArm("oasis", remark: "Hutchinson on central-difference Hessian-vector products") { p, h in
             OASIS(p, initialStep: h.learningRate, rng: SeededRandom(seed: 0, path: ["oasis", "league probes"]),
                   product: { parameters, lossAndGradient in { Hessian.vectorProduct(parameters, $0, h: 1e-3, lossAndGradient: lossAndGradient) } })
         }]

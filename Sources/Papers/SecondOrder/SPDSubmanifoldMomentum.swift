@@ -234,7 +234,7 @@ extension SPDSubmanifoldMomentumPaper {
     /// INGD in `reproduce league`: SGD momentum 0.9 on `S_C ∇ S_K`, the paper run's λ = 10⁻³,
     /// β₁ = 0.01, β₂ = 0.5; the league tunes the learning rate.
     public var leagueOptimizers: [OptimizerArm] {
-        [OptimizerArm("ingd") { p, h in
+        [OptimizerArm("ingd", remark: KroneckerOptimizer.leagueRemark) { p, h in
             KroneckerOptimizer(p, learningRate: Float(h.learningRate), rescaling: .none) { INGDPreconditioner(inputs: $0, outputs: $1) }
         }]
     }

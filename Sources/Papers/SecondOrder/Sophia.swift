@@ -146,7 +146,7 @@ public struct SophiaPaper: Paper {
     /// rate, one Hutchinson probe every 10 steps from a fixed stream, its Hessian-vector products by
     /// central differences (the league's CNN and transformer have ops without second-order rules).
     public var leagueOptimizers: [OptimizerArm] {
-        [OptimizerArm("sophia") { p, h in
+        [OptimizerArm("sophia", remark: "Sophia-H: Hutchinson on central-difference Hessian-vector products") { p, h in
             Sophia(p, learningRate: .constant(Float(h.learningRate)),
                    estimator: Sophia.hutchinson(rng: SeededRandom(seed: 0, path: ["sophia", "league probes"])))
         }]

@@ -191,7 +191,7 @@ public struct FisherSAMPaper: Paper {
     /// FSAM in `reproduce league`: around AdamW, ρ 0.05, sparsity 0.9, the mask from the squared
     /// gradients of the last 10 steps (the league gives no data for a per-example Fisher).
     public var leagueOptimizers: [OptimizerArm] {
-        [OptimizerArm("fsam") { p, h in
+        [OptimizerArm("fsam", remark: "Fisher mask from the squared gradients of the last 10 steps (no per-example data here)") { p, h in
             FisherSAM(base: ChainedOptimizer.adamW(p, learningRate: .constant(Float(h.learningRate))), source: .appliedGradients)
         }]
     }

@@ -216,7 +216,7 @@ public struct LoRAGGPO: Paper {
 
     /// GGPO in `reproduce league`: around AdamW, σ 0.05, every parameter perturbed by its own column norms.
     public var leagueOptimizers: [OptimizerArm] {
-        [OptimizerArm("ggpo") { p, h in
+        [OptimizerArm("ggpo", remark: "noise on the trained weights themselves (no LoRA here)") { p, h in
             GGPO(base: ChainedOptimizer.adamW(p, learningRate: .constant(Float(h.learningRate))), targets: p.map { GGPO.Target($0) },
                  rng: SeededRandom(seed: 0, path: ["ggpo"]))
         }]
