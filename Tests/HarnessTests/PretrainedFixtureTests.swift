@@ -46,6 +46,20 @@ final class PretrainedFixtureTests: XCTestCase {
         XCTAssertGreaterThan(model.accuracy(source.features, labels: source.labels), max(0.8, initial + 0.3))
     }
 
+    /// The transfer split: source classes 0–4 standardised to zero mean, target classes 5–9, and a
+    /// smaller training set the prefix of a larger one.
+    func testDigitsTransferSplitsTheClassesAndNestsTrainingSets() throws {
+        let t = try DigitsTransfer(RunContext(scale: .quick, slug: "transfer"))
+        XCTAssertTrue(t.source.labels.allSatisfy { $0 < 5 })
+        XCTAssertTrue((t.target.train.labels + t.target.validation.labels + t.target.test.labels).allSatisfy { $0 >= 5 })
+        let column0 = stride(from: 0, to: t.source.features.count, by: t.source.features.shape[1]).map { Double(t.source.features.data[$0]) }
+        XCTAssertEqual(Statistics.mean(column0), 0, accuracy: 1e-4)
+        let (small, large) = (t.train(10), t.train(30))
+        XCTAssertEqual(small.labels, Array(large.labels.prefix(10)))
+        XCTAssertEqual(small.features.data, Array(large.features.data.prefix(small.features.count)))
+        XCTAssertEqual(t.train(0).count, t.target.train.count)
+    }
+
     func testMakeModelGivesIndependentCopiesOfThePretrainedWeights() {
         let base = PretrainedFixture.pretrain(tinySettings())
         let m1 = base.makeModel(), m2 = base.makeModel()

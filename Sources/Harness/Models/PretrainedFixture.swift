@@ -320,3 +320,29 @@ extension MLP {
         return model.parameters.map(\.value)
     }
 }
+
+/// The digits split once for a transfer experiment: the classes 0–4 to pretrain on (``source``),
+/// the classes 5–9 split into a training pool, validation and test (40/20/40%, stratified, stream
+/// `data/split`), everything standardised on the pretraining set; the pool's examples in a fixed
+/// random order (stream `data/subset`), so that a smaller training set is a prefix of a larger one.
+public struct DigitsTransfer {
+    public var source: Dataset
+    public var target: DataSplits
+    public var subsetOrder: [Int]
+
+    public init(_ context: RunContext) throws {
+        let digits = try Datasets.digits()
+        let source = digits.subset(digits.labels.indices.filter { digits.labels[$0] < 5 }, name: "digits 0–4")
+        let target = digits.subset(digits.labels.indices.filter { digits.labels[$0] >= 5 }, name: "digits 5–9")
+        var rng = context.rng("data", "split")
+        let splits = target.split(train: 0.4, validation: 0.2, using: &rng)
+        let scaler = Standardizer(fittedOn: source.features)
+        self.source = scaler.apply(source)
+        self.target = DataSplits(train: scaler.apply(splits.train), validation: scaler.apply(splits.validation), test: scaler.apply(splits.test))
+        var subsetRNG = context.rng("data", "subset")
+        subsetOrder = subsetRNG.permutation(splits.train.count)
+    }
+
+    /// The first `n` examples of the pool in ``subsetOrder`` (0: the whole pool).
+    public func train(_ n: Int) -> Dataset { n == 0 ? target.train : target.train.subset(Array(subsetOrder.prefix(n))) }
+}

@@ -221,30 +221,8 @@ extension FisherSAMPaper {
         }
     }
 
-    /// The digits split once (stream `data/split`): classes 0–4 for pretraining; classes 5–9 into
-    /// a training pool, validation and test (40/20/40%, stratified), standardised on the pretraining set.
-    struct TransferData {
-        var source: Dataset
-        var target: DataSplits
-        /// The first `n` of a fixed random order of the pool (stream `data/subset`); 0: all.
-        var subsetOrder: [Int]
-        func train(_ n: Int) -> Dataset { n == 0 ? target.train : target.train.subset(Array(subsetOrder.prefix(n))) }
-    }
-
-    static func data(_ context: RunContext) throws -> TransferData {
-        let digits = try Datasets.digits()
-        let source = digits.subset(digits.labels.indices.filter { digits.labels[$0] < 5 }, name: "digits 0–4")
-        let target = digits.subset(digits.labels.indices.filter { digits.labels[$0] >= 5 }, name: "digits 5–9")
-        var rng = context.rng("data", "split")
-        let splits = target.split(train: 0.4, validation: 0.2, using: &rng)
-        let scaler = Standardizer(fittedOn: source.features)
-        let scaled = DataSplits(train: scaler.apply(splits.train), validation: scaler.apply(splits.validation), test: scaler.apply(splits.test))
-        var subsetRNG = context.rng("data", "subset")
-        return TransferData(source: scaler.apply(source), target: scaled, subsetOrder: subsetRNG.permutation(scaled.train.count))
-    }
-
     /// One fine-tuning run from the pretrained weights on `n` examples of the digits 5–9.
-    static func fineTune(_ data: TransferData, n: Int, weights: [Tensor<Float>], arm: String, hyperparameters hp: Hyperparameters,
+    static func fineTune(_ data: DigitsTransfer, n: Int, weights: [Tensor<Float>], arm: String, hyperparameters hp: Hyperparameters,
                          trial: Trial, settings s: Settings) -> RunRecord {
         let train = data.train(n)
         let model = MLP(sizes: [train.featureCount] + s.hidden + [10], rng: trial.commonRNG.child("model"))
@@ -288,7 +266,7 @@ extension FisherSAMPaper {
     static let selection = SelectionRule.highest("validation accuracy")
 
     func run(_ context: RunContext, settings s: Settings) throws -> PaperRun {
-        let data = try Self.data(context)
+        let data = try DigitsTransfer(context)
         context.progress.report(info.slug, "pretraining on the digits 0–4")
         let weights = MLP.pretrainedWeights(sizes: [data.source.featureCount] + s.hidden + [10], on: data.source, epochs: s.pretrainEpochs, rng: context.rng("pretrain"))
         let lrGrid = Hyperparameters.learningRateGrid(s.learningRates)
@@ -321,7 +299,7 @@ extension FisherSAMPaper {
         return PaperRun(evidence: e, setup: setup(s, data), results: report(results))
     }
 
-    func setup(_ s: Settings, _ data: TransferData) -> [ReportBlock] {
+    func setup(_ s: Settings, _ data: DigitsTransfer) -> [ReportBlock] {
         [.text("**Data.** \(data.source.citation) Classes 0–4 (\(data.source.count) images) pretrain the network; classes 5–9 are split once, stratified, into a training pool of \(data.target.train.count), \(data.target.validation.count) validation and \(data.target.test.count) test images; features are standardised with the pretraining set's statistics. Fine-tuning uses the first 50 or 200 of a fixed random order of the pool, or all of it."),
          .text("**Model and training.** MLP 64-\(s.hidden.map(String.init).joined(separator: "-"))-10 with ReLU, pretrained for \(s.pretrainEpochs) epochs with AdamW (lr 0.003, batch 32), then fully fine-tuned for \(s.steps) steps of batch \(s.batchSize) with AdamW (weight decay 0.01, cosine decay), alone or inside SAM or FSAM. Every arm is tuned on the learning rates \(s.learningRates.map { Format.compact($0, 2) }.joined(separator: ", ")), SAM and FSAM on their product with ρ ∈ {\(s.rhos.map { Format.compact($0, 2) }.joined(separator: ", "))}, by \(Self.selection.description) over \(Format.counted(s.selectionSeeds, "selection seed")); evaluation seeds are planned for 80% power at 0.5 points (FSAM − SAM), \(s.evaluationSeeds) to \(s.seedCap).")]
     }

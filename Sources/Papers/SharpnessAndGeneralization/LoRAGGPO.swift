@@ -251,17 +251,10 @@ extension LoRAGGPO {
     /// Digits 0–4 pretrain; digits 5–9 split once (40/20/40%, stream `data/split`), the first
     /// `trainSize` of a random order of the training part kept (stream `data/subset`), 10% symmetric noise on training and validation labels.
     static func data(_ context: RunContext, _ s: Settings) throws -> Data {
-        let digits = try Datasets.digits()
-        let source = digits.subset(digits.labels.indices.filter { digits.labels[$0] < 5 }, name: "digits 0–4")
-        let target = digits.subset(digits.labels.indices.filter { digits.labels[$0] >= 5 }, name: "digits 5–9")
-        var rng = context.rng("data", "split")
-        let splits = target.split(train: 0.4, validation: 0.2, using: &rng)
-        let scaler = Standardizer(fittedOn: source.features)
-        var subsetRNG = context.rng("data", "subset")
-        let kept = Array(subsetRNG.permutation(splits.train.count).prefix(s.trainSize))
-        let small = DataSplits(train: scaler.apply(splits.train.subset(kept)), validation: scaler.apply(splits.validation), test: scaler.apply(splits.test))
+        let transfer = try DigitsTransfer(context)
+        let small = DataSplits(train: transfer.train(s.trainSize), validation: transfer.target.validation, test: transfer.target.test)
         var (trainRNG, validationRNG) = (context.rng("data", "noise", "train"), context.rng("data", "noise", "validation"))
-        return Data(source: scaler.apply(source), target: small.withSymmetricLabelNoise(rate: s.noise, train: &trainRNG, validation: &validationRNG))
+        return Data(source: transfer.source, target: small.withSymmetricLabelNoise(rate: s.noise, train: &trainRNG, validation: &validationRNG))
     }
 
     // excerpt: adaptation-run
